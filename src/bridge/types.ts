@@ -1,0 +1,31 @@
+/**
+ * The seam between the device side of the bridge (client, poller) and the MQTT side (publisher,
+ * availability, discovery). The poller produces BatteryReadings; the publisher consumes them.
+ */
+import type { BasicInfo } from "../protocol/registers/basic-info.js";
+import type { CellVoltages } from "../protocol/registers/cell-voltages.js";
+
+export interface BatteryReading {
+  /** Topic id: the configured name, or "1".."N" in config order. */
+  batteryId: string;
+  /** Canonical address (see src/transport/address.ts). */
+  address: string;
+  /** Per-battery reading sequence number, starting at 1 for each bridge process. */
+  seq: number;
+  /** Clock time (ms) when the 0x04 reply completing this reading was accepted. */
+  time: number;
+  basic: BasicInfo;
+  cells: CellVoltages;
+  /** 0x05 model string, read once per connection; absent until read. */
+  model?: string;
+}
+
+export type AvailabilityState = "online" | "offline";
+
+export interface AvailabilityChange {
+  batteryId: string;
+  state: AvailabilityState;
+  /** Why, in a few words ("no valid reading for 30 s", "connected"). */
+  reason: string;
+  time: number;
+}

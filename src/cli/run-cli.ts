@@ -1,0 +1,49 @@
+/**
+ * Shared process handling for both binaries: parse, run, and turn failures into one clear line and an
+ * exit code. User mistakes (bad flags, bad config) exit 2 with no stack trace; runtime failures exit 1.
+ * Set BMS_DEBUG=1 to see stack traces.
+ */
+import { type Command, CommanderError } from "commander";
+import { BmsError, isBmsError } from "../errors.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE_CODES = new Set(["CONFIG_INVALID", "USAGE"]);
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  if (isBmsError(error) && USAGE_CODES.has(error.code)) return EXIT_USAGE;
+  return EXIT_FAILURE;
+}
+
+export function describeFailure(program: string, error: unknown): string {
+  if (isBmsError(error)) return `${program}: ${error.message}`;
+  if (error instanceof Error) return `${program}: ${error.message}`;
+  return `${program}: ${String(error)}`;
+}
+
+/** Throws a usage error (exit 2) naming what was wrong. */
+export function usageError(message: string): BmsError {
+  return new BmsError("USAGE", message);
+}
+
+export async function runCli(program: Command, argv: string[]): Promise<void> {
+  program.exitOverride();
+  program.configureOutput({
+    // commander prints its own one-line messages for unknown options and missing arguments
+    writeErr: (text) => process.stderr.write(text),
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = exitCodeFor(error);
+    if (!(error instanceof CommanderError)) {
+      process.stderr.write(`${describeFailure(program.name(), error)}\n`);
+      if (process.env.BMS_DEBUG && error instanceof Error && error.stack)
+        process.stderr.write(`${error.stack}\n`);
+    }
+    process.exitCode = code;
+  }
+}
