@@ -29,3 +29,28 @@ export interface AvailabilityChange {
   reason: string;
   time: number;
 }
+
+/**
+ * The small MQTT surface bridge features need (publisher, availability, HA discovery, control). The real
+ * implementation wraps mqtt.js (src/bridge/mqtt-connection.ts); tests use a fake.
+ */
+export interface MqttPublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+  /** MQTT 5 message expiry (s); ignored on MQTT 3.1.1 connections. */
+  messageExpirySeconds?: number;
+}
+
+export type MqttMessageHandler = (topic: string, payload: Buffer) => void;
+
+export interface MqttPort {
+  /** Resolves when the message is handed to the client (QoS 0) or acknowledged/queued (QoS 1/2). */
+  publish(topic: string, payload: string | Buffer, options?: MqttPublishOptions): Promise<void>;
+  subscribe(topicFilter: string, handler: MqttMessageHandler): Promise<() => Promise<void>>;
+  /** True while connected to the broker. */
+  readonly connected: boolean;
+  /** True when the broker accepted MQTT 5 (message expiry is then available). */
+  readonly supportsMessageExpiry: boolean;
+  /** Called on every (re)connect, after the bridge state went `online`; features republish there. */
+  onConnect(listener: () => void): () => void;
+}
