@@ -54,3 +54,10 @@ export interface MqttPort {
   /** Called on every (re)connect, after the bridge state went `online`; features republish there. */
   onConnect(listener: () => void): () => void;
 }
+
+/** A bridge feature (publisher, availability, discovery, energy, control…): constructors only assign. */
+export interface BridgeFeature {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
