@@ -1,0 +1,264 @@
+/**
+ * The battery model: pure, deterministic, time advanced only by `advance(seconds)`.
+ * Physics: coulomb counting per cell and for the pack (the BMS's own counter), cell voltage = LiFePO4 OCV
+ * at the cell's state of charge + I·R, pack voltage = sum of cells, first-order temperature (I²R heating,
+ * cooling to ambient), cycle counting from discharged Ah, protection with hysteresis, balancing bleed.
+ */
+import { ocvVolts } from "./ocv.js";
+import { balanceFromParameters, parametersFromProfile, protectionFromParameters } from "./parameters.js";
+import { type BatteryProfile, type CellProfile, cellProfile } from "./profile.js";
+import { type Measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./protection.js";
+
+/** Longest simulation sub-step; protection delays are resolved to this granularity. */
+const MAX_STEP_S = 1;
+
+interface CellState extends CellProfile {
+  /** State of charge, percent (may slightly exceed 0–100 transiently; the OCV curve clamps). */
+  socPct: number;
+}
+
+/** Everything the responder and the status line need, at one instant. */
+export interface BatterySnapshot {
+  timeS: number;
+  voltageV: number;
+  /** A, positive = charging (as on the wire). */
+  currentA: number;
+  remainingAh: number;
+  nominalAh: number;
+  socPct: number;
+  cycles: number;
+  cellsMv: number[];
+  spreadMv: number;
+  temperaturesC: number[];
+  protectionRaw: number;
+  balanceRaw: number;
+  /** bit0 charge FET on, bit1 discharge FET on (jbd-protocol §3). */
+  fetRaw: number;
+  errorCounters: number[];
+}
+
+/** What a cell event may change. */
+export type CellPatch = Partial<CellProfile & { socPct: number }>;
+
+export class BatteryModel {
+  readonly profile: BatteryProfile;
+  /** The EEPROM image (register → raw word); factory-mode writes land here. */
+  readonly params: Map<number, number>;
+  #timeS = 0;
+  #cells: CellState[];
+  #remainingAh: number;
+  #cycles: number;
+  #dischargedAh = 0;
+  #temperatureC: number;
+  #ambientC: number;
+  #demandA: number;
+  #cvLimitV: number | undefined;
+  #currentA = 0;
+  #forcedOffMask = 0;
+  #balanceMask = 0;
+  #errorCounters: number[];
+  readonly #protection = new ProtectionMonitor();
+
+  constructor(profile: BatteryProfile) {
+    this.profile = profile;
+    this.params = parametersFromProfile(profile);
+    const packSocPct = (profile.initial.remainingAh / profile.nominalAh) * 100;
+    this.#cells = Array.from({ length: profile.cellCount }, (_, i) => {
+      const cell = cellProfile(profile, i);
+      return { ...cell, socPct: packSocPct + cell.socOffsetPct };
+    });
+    this.#remainingAh = profile.initial.remainingAh;
+    this.#cycles = profile.initial.cycles;
+    this.#temperatureC = profile.initial.temperatureC;
+    this.#ambientC = profile.initial.ambientC;
+    this.#demandA = profile.initial.currentA;
+    this.#cvLimitV = undefined;
+    this.#errorCounters = [...profile.errorCounters];
+    while (this.#errorCounters.length < 11) this.#errorCounters.push(0);
+    this.#currentA = this.#gatedCurrent();
+  }
+
+  get timeS(): number {
+    return this.#timeS;
+  }
+
+  /** The load or charger: `currentA` (positive = charging); a charger may hold the pack at `cvLimitV`. */
+  setDemand(currentA: number, cvLimitV?: number): void {
+    this.#demandA = currentA;
+    this.#cvLimitV = cvLimitV;
+    this.#currentA = this.#gatedCurrent();
+  }
+
+  setAmbient(celsius: number): void {
+    this.#ambientC = celsius;
+  }
+
+  setTemperature(celsius: number): void {
+    this.#temperatureC = celsius;
+  }
+
+  /** Changes one cell (0-based index): capacity, resistance, self-discharge or state of charge. */
+  setCell(index: number, patch: CellPatch): void {
+    const cell = this.#cells[index];
+    if (!cell) return;
+    Object.assign(cell, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
+  }
+
+  /** Register 0xE1 (jbd-protocol §7): bit0 forces the charge FET off, bit1 the discharge FET. */
+  setForcedOff(mask: number): void {
+    this.#forcedOffMask = mask & 0b11;
+    this.#currentA = this.#gatedCurrent();
+  }
+
+  /** A BMS reboot: protections, FET locks and balancing restart; the cells and counters persist. */
+  reboot(): void {
+    this.#protection.reset();
+    this.#forcedOffMask = 0;
+    this.#balanceMask = 0;
+    this.#currentA = this.#gatedCurrent();
+  }
+
+  /** "Exit factory mode and save" (0x01 `28 28`) clears the 0xAA counters (JBD_REGISTER_MAP). */
+  clearErrorCounters(): void {
+    this.#errorCounters.fill(0);
+  }
+
+  advance(seconds: number): void {
+    let left = seconds;
+    while (left > 1e-9) {
+      const dt = Math.min(MAX_STEP_S, left);
+      this.#step(dt);
+      left -= dt;
+    }
+  }
+
+  #chargeFetOn(): boolean {
+    return (this.#forcedOffMask & 0b01) === 0 && !this.#protection.blocks("charge");
+  }
+
+  #dischargeFetOn(): boolean {
+    return (this.#forcedOffMask & 0b10) === 0 && !this.#protection.blocks("discharge");
+  }
+
+  #packResistanceOhm(): number {
+    return this.#cells.reduce((sum, c) => sum + c.resistanceMohm, 0) / 1000;
+  }
+
+  /** Demand limited by the charger's constant-voltage phase and by the FETs. */
+  #gatedCurrent(): number {
+    let current = this.#demandA;
+    if (current > 0 && this.#cvLimitV !== undefined) {
+      const ocvSum = this.#cells.reduce((sum, c) => sum + ocvVolts(c.socPct), 0);
+      current = Math.min(current, Math.max(0, (this.#cvLimitV - ocvSum) / this.#packResistanceOhm()));
+    }
+    if (current > 0 && !this.#chargeFetOn()) return 0;
+    if (current < 0 && !this.#dischargeFetOn()) return 0;
+    return current;
+  }
+
+  #step(dt: number): void {
+    this.#timeS += dt;
+    const current = this.#gatedCurrent();
+    this.#currentA = current;
+    this.#integrateCharge(current, dt);
+    this.#integrateHeat(current, dt);
+    const cellsMv = this.#cellsMv();
+    this.#updateBalancing(cellsMv, current, dt);
+    this.#updateProtection(cellsMv, current);
+    this.#currentA = this.#gatedCurrent();
+  }
+
+  #integrateCharge(current: number, dt: number): void {
+    const hours = dt / 3600;
+    for (const cell of this.#cells) {
+      const selfDischargePct = (cell.selfDischargePctPerDay * dt) / 86_400;
+      cell.socPct += ((current * hours) / cell.capacityAh) * 100 - selfDischargePct;
+    }
+    this.#remainingAh = Math.min(this.profile.nominalAh, Math.max(0, this.#remainingAh + current * hours));
+    if (current < 0) {
+      this.#dischargedAh += -current * hours;
+      while (this.#dischargedAh >= this.profile.cycleCapacityAh) {
+        this.#dischargedAh -= this.profile.cycleCapacityAh;
+        this.#cycles += 1;
+      }
+    }
+  }
+
+  #integrateHeat(current: number, dt: number): void {
+    const heatW = current * current * this.#packResistanceOhm();
+    const lossW = (this.#temperatureC - this.#ambientC) / this.profile.thermal.thermalResistanceKPerW;
+    this.#temperatureC += ((heatW - lossW) * dt) / this.profile.thermal.heatCapacityJPerK;
+  }
+
+  #updateBalancing(cellsMv: number[], current: number, dt: number): void {
+    const settings = balanceFromParameters(this.params);
+    const maxMv = Math.max(...cellsMv);
+    const minMv = Math.min(...cellsMv);
+    const allowed =
+      settings.enabled && (!settings.whileChargingOnly || current > 0) && maxMv >= settings.startMv;
+    this.#balanceMask = 0;
+    if (!allowed) return;
+    cellsMv.forEach((mv, i) => {
+      if (mv - minMv <= settings.windowMv) return;
+      this.#balanceMask |= 1 << i;
+      const cell = this.#cells[i] as CellState;
+      cell.socPct -= ((this.profile.balance.currentA * dt) / 3600 / cell.capacityAh) * 100;
+    });
+  }
+
+  #updateProtection(cellsMv: number[], current: number): void {
+    const temps = this.#temperaturesC();
+    const m: Measurements = {
+      maxCellMv: Math.max(...cellsMv),
+      minCellMv: Math.min(...cellsMv),
+      packV: cellsMv.reduce((a, b) => a + b, 0) / 1000,
+      maxTempC: Math.max(...temps),
+      minTempC: Math.min(...temps),
+      currentA: current,
+      demandA: this.#demandA,
+    };
+    const settings = protectionFromParameters(this.params, this.profile.protection);
+    for (const counter of this.#protection.update(m, settings, this.#timeS)) {
+      this.#errorCounters[counter] = ((this.#errorCounters[counter] ?? 0) + 1) & 0xffff;
+      this.#calibrateCounter(counter);
+    }
+  }
+
+  /** A real BMS re-learns its coulomb counter at the ends: full at cell OV, empty at cell UV. */
+  #calibrateCounter(counter: number): void {
+    if (counter === 3) this.#remainingAh = this.profile.nominalAh;
+    if (counter === 4) this.#remainingAh = 0;
+  }
+
+  #cellsMv(): number[] {
+    return this.#cells.map((c) =>
+      Math.round((ocvVolts(c.socPct) + (this.#currentA * c.resistanceMohm) / 1000) * 1000),
+    );
+  }
+
+  #temperaturesC(): number[] {
+    return this.profile.ntcOffsetsC.map((offset) => Math.round((this.#temperatureC + offset) * 10) / 10);
+  }
+
+  snapshot(): BatterySnapshot {
+    const cellsMv = this.#cellsMv();
+    const packMv = cellsMv.reduce((a, b) => a + b, 0);
+    const lock = this.#forcedOffMask === 0 ? 0 : 1 << SOFTWARE_LOCK_BIT;
+    return {
+      timeS: this.#timeS,
+      voltageV: Math.round(packMv / 10) / 100,
+      currentA: Math.round(this.#currentA * 100) / 100,
+      remainingAh: Math.round(this.#remainingAh * 100) / 100,
+      nominalAh: this.profile.nominalAh,
+      socPct: Math.round((this.#remainingAh / this.profile.nominalAh) * 100),
+      cycles: this.#cycles,
+      cellsMv,
+      spreadMv: Math.max(...cellsMv) - Math.min(...cellsMv),
+      temperaturesC: this.#temperaturesC(),
+      protectionRaw: this.#protection.bits | lock,
+      balanceRaw: this.#balanceMask,
+      fetRaw: (this.#chargeFetOn() ? 0b01 : 0) | (this.#dischargeFetOn() ? 0b10 : 0),
+      errorCounters: [...this.#errorCounters],
+    };
+  }
+}
