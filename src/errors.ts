@@ -11,6 +11,7 @@ export type BmsErrorCode =
   | "FRAME_LENGTH"
   | "FRAME_JUNK"
   | "DECODE_INVALID"
+  | "ENCODE_INVALID"
   | "BMS_STATUS"
   // links and devices (src/transport, src/bridge)
   | "TIMEOUT"

@@ -1,0 +1,31 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeEepromString, encodeEepromString } from "../../../src/protocol/registers/eeprom-strings.js";
+import { hex } from "../hex.js";
+
+describe("EEPROM strings (0xA0-0xA2)", () => {
+  it("reads the inner length byte, then the text (0xA0 capture: 05 'DGJBD')", () => {
+    expect(decodeEepromString(hex("05 44 47 4A 42 44"))).toEqual({ ok: true, value: { text: "DGJBD" } });
+    expect(decodeEepromString(hex("00"))).toEqual({ ok: true, value: { text: "" } });
+    expect(decodeEepromString(hex("02 41 42 43"))).toEqual({ ok: true, value: { text: "AB" } });
+  });
+
+  it("rejects an empty field or a length that overruns the data", () => {
+    for (const data of [new Uint8Array(), hex("05 44 47")]) {
+      const result = decodeEepromString(data);
+      expect(!result.ok && result.error.code).toBe("DECODE_INVALID");
+    }
+  });
+
+  it("encodes with the inner length byte and round-trips any text up to 254 bytes", () => {
+    expect(encodeEepromString({ text: "DGJBD" })).toEqual(hex("05 44 47 4A 42 44"));
+    expect(() => encodeEepromString({ text: "x".repeat(255) })).toThrow(/254/);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 254 }), (text) => {
+        const data = Uint8Array.from([text.length, ...text]);
+        const decoded = decodeEepromString(data);
+        expect(decoded.ok && encodeEepromString(decoded.value)).toEqual(data);
+      }),
+    );
+  });
+});
