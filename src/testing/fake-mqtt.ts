@@ -1,0 +1,105 @@
+/**
+ * FakeMqtt: an in-memory MqttPort that records every publish and keeps the broker's retained state the way
+ * a broker would (an empty retained payload deletes it, [MQTT-3.3.1-10]). Tests drive connects with
+ * `connect()`/`disconnect()` and deliver inbound messages with `deliver()`.
+ */
+import type { MqttMessageHandler, MqttPort, MqttPublishOptions } from "../bridge/types.js";
+
+export interface RecordedPublish {
+  topic: string;
+  payload: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  messageExpirySeconds: number | undefined;
+}
+
+/** `+` matches one level, `#` the rest ([MQTT-4.7.1]). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
+export class FakeMqtt implements MqttPort {
+  readonly publishes: RecordedPublish[] = [];
+  /** What a client subscribing now would receive as retained messages. */
+  readonly retained = new Map<string, RecordedPublish>();
+  connected: boolean;
+  supportsMessageExpiry: boolean;
+  readonly #connectListeners = new Set<() => void>();
+  readonly #subscriptions = new Set<{ filter: string; handler: MqttMessageHandler }>();
+
+  constructor(options: { connected?: boolean; mqtt5?: boolean } = {}) {
+    this.connected = options.connected ?? true;
+    this.supportsMessageExpiry = options.mqtt5 ?? false;
+  }
+
+  async publish(topic: string, payload: string | Buffer, options: MqttPublishOptions = {}): Promise<void> {
+    const record: RecordedPublish = {
+      topic,
+      payload: payload.toString(),
+      qos: options.qos ?? 0,
+      retain: options.retain ?? false,
+      messageExpirySeconds: options.messageExpirySeconds,
+    };
+    this.publishes.push(record);
+    if (record.retain) {
+      if (record.payload === "") this.retained.delete(topic);
+      else this.retained.set(topic, record);
+    }
+  }
+
+  async subscribe(topicFilter: string, handler: MqttMessageHandler): Promise<() => Promise<void>> {
+    const entry = { filter: topicFilter, handler };
+    this.#subscriptions.add(entry);
+    return async () => {
+      this.#subscriptions.delete(entry);
+    };
+  }
+
+  onConnect(listener: () => void): () => void {
+    this.#connectListeners.add(listener);
+    return () => this.#connectListeners.delete(listener);
+  }
+
+  /** Simulates a (re)connect: listeners run as they would after `bridge/state` went online. */
+  connect(): void {
+    this.connected = true;
+    for (const listener of [...this.#connectListeners]) listener();
+  }
+
+  disconnect(): void {
+    this.connected = false;
+  }
+
+  /** Delivers an inbound message to every matching subscription. */
+  deliver(topic: string, payload: string | Buffer): void {
+    const buffer = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+    for (const { filter, handler } of [...this.#subscriptions])
+      if (topicMatches(filter, topic)) handler(topic, buffer);
+  }
+
+  /** Retained payload of one topic, or undefined. */
+  retainedPayload(topic: string): string | undefined {
+    return this.retained.get(topic)?.payload;
+  }
+
+  /** Retained topics under a filter, sorted. */
+  retainedTopics(filter = "#"): string[] {
+    return [...this.retained.keys()].filter((t) => topicMatches(filter, t)).sort();
+  }
+
+  /** Publishes to one topic, oldest first. */
+  publishesTo(topic: string): RecordedPublish[] {
+    return this.publishes.filter((p) => p.topic === topic);
+  }
+
+  reset(): void {
+    this.publishes.length = 0;
+    this.retained.clear();
+  }
+}
