@@ -1,13 +1,11 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     // Suites that start processes (Mosquitto, the BLE lab, CLI children) share a 2-core machine.
     maxWorkers: 2,
-    globalSetup: ["test/global-setup.ts"],
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
@@ -17,5 +15,27 @@ export default defineConfig({
         "src/protocol/**/*.ts": { lines: 100 },
       },
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "default",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/**/*.ble.test.ts"],
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
+      {
+        // Real noble and bleno through the virtual BLE lab (scripts/vble): one lab for all BLE files,
+        // which run one after another because they share its controllers.
+        extends: true,
+        test: {
+          name: "ble",
+          include: ["test/**/*.ble.test.ts"],
+          globalSetup: ["test/ble-global-setup.ts"],
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
