@@ -1,0 +1,160 @@
+/**
+ * Loads the configuration once at start: defaults < file < environment < flags. Every problem is
+ * collected and reported together in one BmsError CONFIG_INVALID, each line naming the variable,
+ * flag or file key to fix.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { BmsError } from "../errors.js";
+import { formatAddress, parseAddress } from "../transport/address.js";
+import type { BridgeConfig } from "./config.js";
+import { resolveBroker } from "./config.js";
+import {
+  type ConfigLayer,
+  emptyLayer,
+  envLayer,
+  flagLayer,
+  formatPath,
+  isPlainObject,
+  labelFor,
+  mergeLayers,
+} from "./layers.js";
+import { batteryIdFor, type ConfigOutput, configSchema } from "./schema.js";
+
+export interface ConfigSources {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** commander options of `bms-bridge run` (see FLAG_MAPPINGS). */
+  flags?: Readonly<Record<string, unknown>>;
+  /** A config file (.yaml, .yml or .json). */
+  file?: { path: string; text: string };
+  /** Batteries the caller supplies when none are configured (the demo's in-process ones). */
+  defaultBatteries?: string[];
+  /** Whether at least one battery is required (run: yes; print-config: no). */
+  requireBattery?: boolean;
+  /** Source of the default client id's randomness (tests pin it). */
+  randomHex?: (bytes: number) => string;
+}
+
+export async function readConfigFile(path: string): Promise<{ path: string; text: string }> {
+  try {
+    return { path, text: await readFile(path, "utf8") };
+  } catch (error) {
+    const why =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
+    throw new BmsError("CONFIG_INVALID", `--config ${path}: ${why}`, { path }, { cause: error });
+  }
+}
+
+/** Validates and resolves; throws BmsError CONFIG_INVALID listing every problem. */
+export function loadConfig(sources: ConfigSources): BridgeConfig {
+  const fileLayer = sources.file ? parseFileLayer(sources.file) : emptyLayer();
+  const merged = [envLayer(sources.env ?? {}), flagLayer(sources.flags ?? {})].reduce(mergeLayers, fileLayer);
+  const values = withDefaultBatteries(merged.values, sources.defaultBatteries);
+  const result = configSchema.safeParse(values);
+  const problems = [...merged.problems];
+  if (!result.success) problems.push(...describeIssues(result.error.issues, merged, sources.file?.path));
+  if (result.success && sources.requireBattery !== false && result.data.batteries.length === 0) {
+    problems.push(
+      "BMS_ADDRESS: no battery configured (set BMS_ADDRESS, --address or batteries: in a config file)",
+    );
+  }
+  if (problems.length > 0 || !result.success) throw configError(problems);
+  return resolve(result.data, sources.randomHex ?? ((n) => randomBytes(n).toString("hex")));
+}
+
+function withDefaultBatteries(
+  values: Record<string, unknown>,
+  defaults: string[] | undefined,
+): Record<string, unknown> {
+  if (!defaults || (Array.isArray(values.batteries) && values.batteries.length > 0)) return values;
+  return { ...values, batteries: defaults.map((address) => ({ address })) };
+}
+
+function parseFileLayer(file: { path: string; text: string }): ConfigLayer {
+  const layer = emptyLayer();
+  const isJson = extname(file.path).toLowerCase() === ".json";
+  let parsed: unknown;
+  try {
+    parsed = isJson ? JSON.parse(file.text) : parseYaml(file.text);
+  } catch (error) {
+    const detail = (error as Error).message.split("\n")[0];
+    layer.problems.push(`${file.path}: not valid ${isJson ? "JSON" : "YAML"} (${detail})`);
+    return layer;
+  }
+  if (parsed === null || parsed === undefined) return layer;
+  if (!isPlainObject(parsed)) {
+    layer.problems.push(`${file.path}: must hold a mapping (batteries:, mqtt:, bridge:, log:)`);
+    return layer;
+  }
+  layer.values = parsed;
+  return layer;
+}
+
+function describeIssues(
+  issues: z.core.$ZodIssue[],
+  layer: ConfigLayer,
+  filePath: string | undefined,
+): string[] {
+  return issues.map((issue) => {
+    const path = issue.path as (string | number)[];
+    const label = labelFor(layer.labels, path);
+    const fromFile = filePath !== undefined && label === formatPath(path);
+    const where = fromFile ? `${filePath}: ${label || "(top level)"}` : label || "(top level)";
+    if (issue.code === "unrecognized_keys")
+      return `${where}: unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    return `${where}: ${issue.message}`;
+  });
+}
+
+function configError(problems: string[]): BmsError {
+  const message =
+    problems.length === 1
+      ? (problems[0] as string)
+      : `invalid configuration (${problems.length} problems):\n${problems.map((p) => `  ${p}`).join("\n")}`;
+  return new BmsError("CONFIG_INVALID", message, { problems });
+}
+
+function resolve(config: ConfigOutput, randomHex: (bytes: number) => string): BridgeConfig {
+  const bridge = config.bridge;
+  return {
+    version: config.version,
+    batteries: config.batteries.map((battery, index) => {
+      const parsed = parseAddress(battery.address);
+      if (!parsed.ok) throw new BmsError("CONFIG_INVALID", parsed.problem); // unreachable: validated above
+      return {
+        id: batteryIdFor(battery, index),
+        name: battery.name ?? battery.id ?? `Battery ${index + 1}`,
+        address: formatAddress(parsed.address),
+        target: parsed.address,
+        hci: battery.hci ?? bridge.hci,
+        pollIntervalS: battery.poll_interval ?? bridge.poll_interval,
+        disconnectBetweenPolls: battery.disconnect_between_polls ?? bridge.disconnect_between_polls,
+      };
+    }),
+    mqtt: {
+      ...resolveBroker(config.mqtt),
+      ...(config.mqtt.ca_file !== undefined && { caFile: config.mqtt.ca_file }),
+      clientId: config.mqtt.client_id ?? `bms-bridge-${randomHex(4)}`,
+      qos: config.mqtt.qos,
+      topicPrefix: config.mqtt.topic_prefix.replace(/\/+$/, ""),
+      haDiscovery: config.mqtt.ha_discovery,
+      haDiscoveryPrefix: config.mqtt.ha_discovery_prefix.replace(/\/+$/, ""),
+    },
+    bridge: {
+      pollIntervalS: bridge.poll_interval,
+      maxConnections: bridge.max_connections,
+      disconnectBetweenPolls: bridge.disconnect_between_polls,
+      connectTimeoutMs: Math.round(bridge.connect_timeout * 1000),
+      requestTimeoutMs: Math.round(bridge.request_timeout * 1000),
+      requestAttempts: bridge.request_attempts,
+      staleAfterPolls: bridge.stale_after_polls,
+      offlineAfterPolls: bridge.offline_after_polls,
+      backoffMaxMs: Math.round(bridge.backoff_max * 1000),
+      jitter: bridge.jitter,
+    },
+    log: { level: config.log.level, json: config.log.json },
+  };
+}

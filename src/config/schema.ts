@@ -1,0 +1,222 @@
+/**
+ * The one configuration schema: it yields the type, the defaults and the validation (style.md §3.14).
+ * Keys are snake_case as written in files; `parseConfig` (load.ts) turns the result into camelCase
+ * `BridgeConfig`. Unknown keys are errors so a typo never silently falls back to a default.
+ */
+import { z } from "zod";
+import { parseAddress } from "../transport/address.js";
+import { parseHci } from "../transport/hci.js";
+
+export const CONFIG_VERSION = 1;
+
+const show = (input: unknown): string => (typeof input === "string" ? `"${input}"` : String(input));
+
+function number(what = "a number") {
+  return z.number({ error: (issue) => `${show(issue.input)} is not ${what}` });
+}
+
+function bounded(min: number, max: number, unit = "") {
+  const range = `must be between ${min} and ${max}${unit}`;
+  return number()
+    .min(min, { error: (issue) => `${show(issue.input)} ${range}` })
+    .max(max, { error: (issue) => `${show(issue.input)} ${range}` });
+}
+
+function wholeBounded(min: number, max: number, unit = "") {
+  return bounded(min, max, unit).int({ error: (issue) => `${show(issue.input)} is not a whole number` });
+}
+
+function flag() {
+  return z.boolean({ error: (issue) => `${show(issue.input)} is not a boolean (true/false, 1/0, yes/no)` });
+}
+
+function text(what: string) {
+  return z.string({ error: (issue) => `${show(issue.input)} is not ${what}` });
+}
+
+const address = text("an address").superRefine((value, ctx) => {
+  const parsed = parseAddress(value);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem });
+});
+
+const hci = text("an HCI selection").superRefine((value, ctx) => {
+  const parsed = parseHci(value);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem });
+});
+
+/** Topic ids end up in `accusolar/battery/<id>/…`: no MQTT wildcards or separators. */
+const TOPIC_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const topicId = text("a battery id").regex(TOPIC_ID, {
+  error: (issue) =>
+    `${show(issue.input)} may only contain letters, digits, "-" and "_" (it is a topic level)`,
+});
+
+/** jbd-protocol §1: one central at a time; a rotating poll below ~1 s gains nothing. */
+const pollInterval = bounded(0.5, 86_400, " s");
+
+const batterySchema = z.strictObject({
+  /** Topic id: accusolar/battery/<id>/…; defaults to the name, or 1…N in config order. */
+  id: topicId.optional(),
+  /** Human name (Home Assistant device name); used as the id when no id is given. */
+  name: text("a name").min(1).optional(),
+  address,
+  hci: hci.optional(),
+  poll_interval: pollInterval.optional(),
+  disconnect_between_polls: flag().optional(),
+});
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+const BROKER_SCHEMES = new Set(["mqtt:", "mqtts:", "ws:", "wss:", "tcp:", "ssl:"]);
+
+/** A host name / IP, or a URL such as mqtts://broker:8883 or ws://host:8083/mqtt. */
+const broker = text("a host name or URL")
+  .min(1, { error: "must not be empty" })
+  .superRefine((value, ctx) => {
+    if (!value.includes("://")) {
+      if (/[\s/]/.test(value))
+        ctx.addIssue({ code: "custom", message: `"${value}" is not a host name or URL` });
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `"${value}" is not a valid URL` });
+      return;
+    }
+    if (!BROKER_SCHEMES.has(url.protocol)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" has an unsupported scheme (use mqtt://, mqtts://, ws:// or wss://)`,
+      });
+    }
+  });
+
+const mqttSchema = z.strictObject({
+  broker: broker.default("localhost"),
+  /** Default 1883, or 8883 with TLS; a port in the broker URL wins. */
+  port: wholeBounded(1, 65_535).optional(),
+  username: text("a user name").optional(),
+  password: text("a password").optional(),
+  tls: flag().default(false),
+  ca_file: text("a file path").min(1).optional(),
+  /** Default: unique per bridge, so two bridges on one broker never kick each other off (seed bug 2). */
+  client_id: text("a client id").min(1).max(128).optional(),
+  qos: z
+    .union([z.literal(0), z.literal(1), z.literal(2)], {
+      error: (issue) => `${show(issue.input)} is not 0, 1 or 2`,
+    })
+    .default(1),
+  topic_prefix: text("a topic prefix")
+    .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
+    .default("accusolar"),
+  ha_discovery: flag().default(true),
+  ha_discovery_prefix: text("a topic prefix")
+    .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
+    .default("homeassistant"),
+});
+
+const bridgeSchema = z.strictObject({
+  /** Seconds between reads of one battery (seed POLL_INTERVAL). */
+  poll_interval: pollInterval.default(5),
+  /** Default HCI adapter for BLE batteries (native, native:N, uart:/dev/ttyX). */
+  hci: hci.default("native"),
+  /** Persistent BLE connections per adapter; batteries beyond it are read connect-read-disconnect. */
+  max_connections: wholeBounded(1, 16).default(3),
+  /** Disconnect after every read so the phone app can connect in between (getdoover default). */
+  disconnect_between_polls: flag().default(false),
+  connect_timeout: bounded(1, 120, " s").default(20),
+  /** First try's reply timeout; each retry waits ×1.5 longer, capped at 4× this. */
+  request_timeout: bounded(0.1, 30, " s").default(2),
+  request_attempts: wholeBounded(1, 10).default(3),
+  /** No valid reading for this many intervals → drop the link and reconnect. */
+  stale_after_polls: wholeBounded(1, 1000).default(3),
+  /** No valid reading for this many intervals → availability offline. */
+  offline_after_polls: wholeBounded(1, 1000).default(6),
+  /** Longest wait between attempts on a failing battery. */
+  backoff_max: bounded(1, 3600, " s").default(120),
+  /** ± fraction of each delay added at random so batteries drift apart. */
+  jitter: bounded(0, 0.5).default(0.1),
+});
+
+const logSchema = z.strictObject({
+  level: z
+    .enum(LOG_LEVELS, { error: (issue) => `${show(issue.input)} is not one of ${LOG_LEVELS.join(", ")}` })
+    .default("info"),
+  json: flag().default(false),
+});
+
+export const configSchema = z
+  .strictObject({
+    version: z
+      .literal(CONFIG_VERSION, {
+        error: (issue) => `${show(issue.input)} is not a supported version (${CONFIG_VERSION})`,
+      })
+      .default(CONFIG_VERSION),
+    batteries: z.array(batterySchema, { error: "must be a list of batteries" }).default([]),
+    mqtt: mqttSchema.prefault({}),
+    bridge: bridgeSchema.prefault({}),
+    log: logSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.bridge.offline_after_polls < config.bridge.stale_after_polls) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bridge", "offline_after_polls"],
+        message: `${config.bridge.offline_after_polls} must be at least stale_after_polls (${config.bridge.stale_after_polls})`,
+      });
+    }
+    checkUniqueBatteries(config.batteries, ctx);
+  });
+
+function checkUniqueBatteries(batteries: z.infer<typeof batterySchema>[], ctx: z.RefinementCtx): void {
+  const ids = new Map<string, number>();
+  const addresses = new Map<string, number>();
+  batteries.forEach((battery, index) => {
+    const id = batteryIdFor(battery, index);
+    const parsed = parseAddress(battery.address);
+    const key = parsed.ok ? JSON.stringify(parsed.address) : battery.address;
+    const seenId = ids.get(id);
+    if (seenId !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["batteries", index, "id"],
+        message: `"${id}" is used by battery ${seenId + 1} too`,
+      });
+    }
+    const seenAddress = addresses.get(key);
+    if (seenAddress !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["batteries", index, "address"],
+        message: `"${battery.address}" is listed twice (also battery ${seenAddress + 1})`,
+      });
+    }
+    ids.set(id, index);
+    addresses.set(key, index);
+  });
+}
+
+/** Topic id of a battery: its id, else its name made topic-safe ("House 1" → "house_1"), else 1…N. */
+export function batteryIdFor(
+  battery: { id?: string | undefined; name?: string | undefined },
+  index: number,
+): string {
+  if (battery.id) return battery.id;
+  if (battery.name) {
+    const slug = battery.name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "_")
+      .slice(0, 64);
+    if (slug.replace(/_/g, "")) return slug;
+  }
+  return String(index + 1);
+}
+
+/** The file / merged-layer shape, as written (snake_case, before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** After defaults and validation, still snake_case. */
+export type ConfigOutput = z.output<typeof configSchema>;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
