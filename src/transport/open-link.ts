@@ -1,0 +1,118 @@
+/**
+ * One entry point to open a link to any battery address (address.ts), whatever the medium:
+ * BLE (lazy import of the noble adapter, one opener per HCI adapter), serial, TCP, or an in-process
+ * battery registered by name (`memory:name`, used by `bms-bridge demo` and tests).
+ */
+import { BmsError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import type { Clock } from "../util/clock.js";
+import { type BatteryAddress, formatAddress } from "./address.js";
+import type { Link, LinkOpener, OpenOptions } from "./types.js";
+
+/** A BLE opener bound to one adapter; closing it releases the adapter. */
+export interface AdapterOpener extends LinkOpener {
+  close(): Promise<void>;
+}
+
+/** Produces a fresh link to an in-process battery each time it is called. */
+export type MemoryConnector = () => Link | Promise<Link>;
+
+export interface LinkFactoryContext {
+  clock: Clock;
+  logger: Logger;
+  /** In-process batteries by name (`memory:<name>`). */
+  memory?: ReadonlyMap<string, MemoryConnector>;
+  /** Creates the BLE opener for one adapter; default: the noble adapter in ./ble, imported lazily. */
+  createBleOpener?: (hci: string, ctx: { clock: Clock; logger: Logger }) => Promise<AdapterOpener>;
+}
+
+export interface LinkTarget {
+  target: BatteryAddress;
+  /** HCI selection for BLE targets. */
+  hci: string;
+}
+
+export interface LinkFactory {
+  open(battery: LinkTarget, options: OpenOptions): Promise<Link>;
+  /** Releases adapters opened for BLE. */
+  close(): Promise<void>;
+}
+
+/** The BLE adapter lands in src/transport/ble; this module only knows its factory's name. */
+const BLE_MODULE = "./ble/index.js";
+
+async function defaultBleOpener(hci: string, ctx: { clock: Clock; logger: Logger }): Promise<AdapterOpener> {
+  let module: {
+    createBleOpener?: (options: { hci: string; clock: Clock; logger: Logger }) => Promise<AdapterOpener>;
+  };
+  try {
+    module = await import(BLE_MODULE);
+  } catch (error) {
+    throw new BmsError(
+      "ADAPTER_UNAVAILABLE",
+      `BLE support could not be loaded (${(error as Error).message})`,
+      { hci },
+      { cause: error },
+    );
+  }
+  if (!module.createBleOpener)
+    throw new BmsError("ADAPTER_UNAVAILABLE", "BLE support is not available in this build", { hci });
+  return module.createBleOpener({ hci, ...ctx });
+}
+
+export function createLinkFactory(ctx: LinkFactoryContext): LinkFactory {
+  const bleOpeners = new Map<string, Promise<AdapterOpener>>();
+  const createBle = ctx.createBleOpener ?? defaultBleOpener;
+
+  const bleOpenerFor = (hci: string): Promise<AdapterOpener> => {
+    let opener = bleOpeners.get(hci);
+    if (!opener) {
+      opener = createBle(hci, { clock: ctx.clock, logger: ctx.logger.child("ble") });
+      // a failed adapter is retried on the next open instead of caching the failure forever
+      opener.catch(() => bleOpeners.delete(hci));
+      bleOpeners.set(hci, opener);
+    }
+    return opener;
+  };
+
+  const openers: {
+    [K in BatteryAddress["kind"]]: (
+      target: Extract<BatteryAddress, { kind: K }>,
+      hci: string,
+      options: OpenOptions,
+    ) => Promise<Link>;
+  } = {
+    ble: async (target, hci, options) => (await bleOpenerFor(hci)).open(target.mac, options),
+    serial: async (target, _hci, options) => (await import("./serial.js")).openSerialLink(target, options),
+    tcp: async (target, _hci, options) => (await import("./tcp.js")).openTcpLink(target, options, ctx.clock),
+    memory: async (target) => {
+      const connector = ctx.memory?.get(target.name);
+      if (!connector) {
+        throw new BmsError(
+          "DEVICE_NOT_FOUND",
+          `${formatAddress(target)}: no in-process battery with that name`,
+          {
+            address: formatAddress(target),
+          },
+        );
+      }
+      return connector();
+    },
+  };
+
+  return {
+    open: (battery, options) => {
+      const open = openers[battery.target.kind] as (
+        t: BatteryAddress,
+        hci: string,
+        o: OpenOptions,
+      ) => Promise<Link>;
+      return open(battery.target, battery.hci, options);
+    },
+    close: async () => {
+      const pending = [...bleOpeners.values()];
+      bleOpeners.clear();
+      await Promise.allSettled(pending.map(async (opener) => (await opener).close()));
+    },
+  };
+}
