@@ -1,0 +1,154 @@
+/**
+ * Request → response bytes, as a DP04S answers (jbd-protocol §3–§7). Pure apart from the model it reads
+ * and the factory-mode state it keeps. Every frame is built with the shared codec in src/protocol.
+ */
+import { encodeResponse } from "../protocol/frame.js";
+import { encodeBasicInfo } from "../protocol/registers/basic-info.js";
+import { encodeCellVoltages } from "../protocol/registers/cell-voltages.js";
+import { encodeEepromString } from "../protocol/registers/eeprom-strings.js";
+import { ERROR_COUNTER_NAMES, encodeErrorCounters } from "../protocol/registers/error-counters.js";
+import { encodeHardwareVersion } from "../protocol/registers/hardware-version.js";
+import { encodeParameter } from "../protocol/registers/parameter.js";
+import type { RequestFrame } from "../protocol/types.js";
+import type { BatteryModel, BatterySnapshot } from "./model.js";
+import { PARAMETER_RANGE } from "./parameters.js";
+import { type BatteryProfile, productionDateRaw } from "./profile.js";
+
+/** Response status codes (jbd-protocol §2, V11). */
+export const STATUS = { ok: 0x00, noSuchRegister: 0x80, operationError: 0x81 } as const;
+
+/** Anything that turns a request into response bytes (the JBD responder, a replay script). */
+export interface Responder {
+  /** The whole response frame, or undefined for no answer. */
+  respond(request: RequestFrame): Uint8Array | undefined;
+  /** Forget session state (factory mode), as after a reboot or a new connection. */
+  reset(): void;
+}
+
+const FACTORY_ENTER = [0x56, 0x78]; // jbd-protocol §7
+const FACTORY_EXIT = [0x00, 0x00];
+const FACTORY_EXIT_SAVE = [0x28, 0x28];
+
+const sameBytes = (data: Uint8Array, expected: readonly number[]): boolean =>
+  data.length === expected.length && expected.every((b, i) => data[i] === b);
+
+type ReadHandler = (snapshot: BatterySnapshot, profile: BatteryProfile) => Uint8Array;
+
+/** Read-only registers and their encoders; bytes come from the codec. */
+const READS: Readonly<Record<number, ReadHandler>> = {
+  0x03: (s, p) => encodeBasicInfo(basicInfoFields(s, p)),
+  0x04: (s) => encodeCellVoltages({ cellsMv: s.cellsMv }),
+  0x05: (_s, p) => encodeHardwareVersion({ text: p.model }),
+  0xa0: (_s, p) => encodeEepromString({ text: p.manufacturer }),
+  0xa1: (_s, p) => encodeEepromString({ text: p.model }),
+  0xa2: (_s, p) => encodeEepromString({ text: p.barcode }),
+  0xaa: (s) => encodeErrorCounters({ counters: errorCounters(s.errorCounters) }),
+};
+
+function errorCounters(words: readonly number[]): Record<string, number> {
+  return Object.fromEntries(words.slice(0, 12).map((count, i) => [ERROR_COUNTER_NAMES[i], count]));
+}
+
+/** The 0x03 fields for a snapshot (jbd-protocol §3; the 9-byte tail per §3.2 on DP04S firmware). */
+export function basicInfoFields(s: BatterySnapshot, profile: BatteryProfile) {
+  const fields = {
+    voltageV: s.voltageV,
+    currentA: s.currentA,
+    remainingAh: s.remainingAh,
+    nominalAh: s.nominalAh,
+    cycles: s.cycles,
+    productionDateRaw: productionDateRaw(profile.productionDate),
+    balanceRaw: s.balanceRaw,
+    protectionRaw: s.protectionRaw,
+    softwareVersionRaw: profile.softwareVersionRaw,
+    socPct: s.socPct,
+    fetRaw: s.fetRaw,
+    cellCount: s.cellsMv.length,
+    temperaturesC: s.temperaturesC,
+  };
+  if (!profile.extensionTail) return fields;
+  // Every observed DP04S frame repeats the remaining capacity and has balance current 0 (§3.2).
+  const extension = {
+    humidityPct: 0,
+    alarmRaw: 0,
+    fullChargeAh: s.nominalAh,
+    remainingAh: s.remainingAh,
+    balanceCurrentRaw: 0,
+  };
+  return { ...fields, extension };
+}
+
+const isParameter = (register: number): boolean =>
+  register >= PARAMETER_RANGE.first && register <= PARAMETER_RANGE.last;
+
+export class JbdResponder implements Responder {
+  readonly #model: BatteryModel;
+  /** Parameter writes stay here until "exit and save" (0x01 `28 28`), like the EEPROM. */
+  #staged: Map<number, number> | undefined;
+
+  constructor(model: BatteryModel) {
+    this.#model = model;
+  }
+
+  get factoryMode(): boolean {
+    return this.#staged !== undefined;
+  }
+
+  reset(): void {
+    this.#staged = undefined;
+  }
+
+  respond(request: RequestFrame): Uint8Array | undefined {
+    const { register } = request;
+    return request.op === "read" ? this.#read(register) : this.#write(register, request.data);
+  }
+
+  #read(register: number): Uint8Array {
+    const handler = READS[register];
+    if (handler) return encodeResponse(register, STATUS.ok, handler(this.#model.snapshot(), this.#model.profile));
+    if (!isParameter(register)) return encodeResponse(register, STATUS.noSuchRegister, new Uint8Array(0));
+    // jbd-protocol §6: parameter reads outside factory mode answer status 0x81
+    const raw = this.#staged?.get(register);
+    if (raw === undefined) {
+      const status = this.#staged ? STATUS.noSuchRegister : STATUS.operationError;
+      return encodeResponse(register, status, new Uint8Array(0));
+    }
+    return encodeResponse(register, STATUS.ok, encodeParameter({ rawU16: raw }));
+  }
+
+  #write(register: number, data: Uint8Array): Uint8Array {
+    const status = this.#applyWrite(register, data);
+    return encodeResponse(register, status, new Uint8Array(0));
+  }
+
+  #applyWrite(register: number, data: Uint8Array): number {
+    if (register === 0x00) {
+      if (!sameBytes(data, FACTORY_ENTER)) return STATUS.operationError;
+      this.#staged ??= new Map(this.#model.params);
+      return STATUS.ok;
+    }
+    if (register === 0x01) return this.#exitFactory(data);
+    if (register === 0xe1) {
+      // jbd-protocol §7: `00 XX`, bit0 = charge FET off, bit1 = discharge FET off; no factory mode needed
+      if (data.length !== 2) return STATUS.operationError;
+      this.#model.setForcedOff(data[1] as number);
+      return STATUS.ok;
+    }
+    if (!isParameter(register)) return STATUS.noSuchRegister;
+    if (!this.#staged) return STATUS.operationError;
+    if (data.length !== 2 || !this.#staged.has(register)) return STATUS.operationError;
+    this.#staged.set(register, ((data[0] as number) << 8) | (data[1] as number));
+    return STATUS.ok;
+  }
+
+  #exitFactory(data: Uint8Array): number {
+    const save = sameBytes(data, FACTORY_EXIT_SAVE);
+    if (!save && !sameBytes(data, FACTORY_EXIT)) return STATUS.operationError;
+    if (save && this.#staged) {
+      for (const [register, raw] of this.#staged) this.#model.params.set(register, raw);
+      this.#model.clearErrorCounters();
+    }
+    this.#staged = undefined;
+    return STATUS.ok;
+  }
+}
