@@ -8,7 +8,7 @@ import { FrameAssembler } from "../protocol/assembler.js";
 import type { AssemblerItem } from "../protocol/types.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { createFault, type FaultSpec, notificationSplitter } from "./behaviors/faults.js";
-import { applyBehaviors, type Behavior, seededRandom, type Step } from "./behaviors/types.js";
+import { applyBehaviors, type Behavior, type Step, seededRandom } from "./behaviors/types.js";
 import { BatteryModel, type BatterySnapshot } from "./model.js";
 import { type EmulatorPort, PortImpl } from "./port.js";
 import { type BatteryProfile, type ProfileOverrides, resolveProfile } from "./profile.js";
@@ -164,7 +164,13 @@ export class EmulatedBattery {
       this.#log.record({ ...base, kind: "other" });
       return [];
     }
-    const recorded = this.#log.record({ ...base, kind: "request", op: item.op, register: item.register, data: item.data });
+    const recorded = this.#log.record({
+      ...base,
+      kind: "request",
+      op: item.op,
+      register: item.register,
+      data: item.data,
+    });
     const response = this.#responder.respond(item);
     const plan: Step[] = response ? [{ kind: "send", bytes: response }] : [];
     const ctx = {

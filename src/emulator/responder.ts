@@ -36,13 +36,13 @@ type ReadHandler = (snapshot: BatterySnapshot, profile: BatteryProfile) => Uint8
 
 /** Read-only registers and their encoders; bytes come from the codec. */
 const READS: Readonly<Record<number, ReadHandler>> = {
-  0x03: (s, p) => encodeBasicInfo(basicInfoFields(s, p)),
-  0x04: (s) => encodeCellVoltages({ cellsMv: s.cellsMv }),
-  0x05: (_s, p) => encodeHardwareVersion({ text: p.model }),
-  0xa0: (_s, p) => encodeEepromString({ text: p.manufacturer }),
-  0xa1: (_s, p) => encodeEepromString({ text: p.model }),
-  0xa2: (_s, p) => encodeEepromString({ text: p.barcode }),
-  0xaa: (s) => encodeErrorCounters({ counters: errorCounters(s.errorCounters) }),
+  3: (s, p) => encodeBasicInfo(basicInfoFields(s, p)),
+  4: (s) => encodeCellVoltages({ cellsMv: s.cellsMv }),
+  5: (_s, p) => encodeHardwareVersion({ text: p.model }),
+  160: (_s, p) => encodeEepromString({ text: p.manufacturer }),
+  161: (_s, p) => encodeEepromString({ text: p.model }),
+  162: (_s, p) => encodeEepromString({ text: p.barcode }),
+  170: (s) => encodeErrorCounters({ counters: errorCounters(s.errorCounters) }),
 };
 
 function errorCounters(words: readonly number[]): Record<string, number> {
@@ -105,7 +105,8 @@ export class JbdResponder implements Responder {
 
   #read(register: number): Uint8Array {
     const handler = READS[register];
-    if (handler) return encodeResponse(register, STATUS.ok, handler(this.#model.snapshot(), this.#model.profile));
+    if (handler)
+      return encodeResponse(register, STATUS.ok, handler(this.#model.snapshot(), this.#model.profile));
     if (!isParameter(register)) return encodeResponse(register, STATUS.noSuchRegister, new Uint8Array(0));
     // jbd-protocol §6: parameter reads outside factory mode answer status 0x81
     const raw = this.#staged?.get(register);

@@ -7,7 +7,10 @@ import { BmsError } from "../errors.js";
 import { parseScenario, type Scenario } from "./scenario.js";
 
 /** fixtures/scenarios, found relative to this file both in src/ and in dist/ (package "files"). */
-export const BUNDLED_SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../fixtures/scenarios");
+export const BUNDLED_SCENARIO_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../fixtures/scenarios",
+);
 
 export async function loadScenarioFile(path: string): Promise<Scenario> {
   let text: string;

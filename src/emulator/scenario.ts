@@ -26,7 +26,8 @@ export interface Scenario {
 }
 
 const snake = (camel: string): string => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const camel = (snakeKey: string): string => snakeKey.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camel = (snakeKey: string): string =>
+  snakeKey.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** A zod schema accepting a partial, snake_case version of `example`. */
 function overridesSchema(example: unknown): z.ZodType {
@@ -38,12 +39,15 @@ function overridesSchema(example: unknown): z.ZodType {
     return z.array(item);
   }
   const shape: Record<string, z.ZodType> = {};
-  for (const [key, value] of Object.entries(example as object)) shape[snake(key)] = overridesSchema(value).optional();
+  for (const [key, value] of Object.entries(example as object))
+    shape[snake(key)] = overridesSchema(value).optional();
   return z.strictObject(shape);
 }
 
 const cellShape = overridesSchema(DEFAULT_PROFILE.cell);
-const profileSchema = (overridesSchema(DEFAULT_PROFILE) as z.ZodObject).extend({ cells: z.array(cellShape).optional() });
+const profileSchema = (overridesSchema(DEFAULT_PROFILE) as z.ZodObject).extend({
+  cells: z.array(cellShape).optional(),
+});
 
 const timelineEntrySchema = z
   .strictObject({

@@ -35,7 +35,11 @@ export class Timeline {
   /** Advances `model` by `seconds`, applying every entry that falls due on the way. */
   advance(model: BatteryModel, seconds: number): void {
     const target = model.timeS + seconds;
-    for (let entry = this.#entries[this.#next]; entry && entry.atS <= target; entry = this.#entries[this.#next]) {
+    for (
+      let entry = this.#entries[this.#next];
+      entry && entry.atS <= target;
+      entry = this.#entries[this.#next]
+    ) {
       if (entry.atS > model.timeS) model.advance(entry.atS - model.timeS);
       applyEntry(model, entry);
       this.#next += 1;

@@ -42,7 +42,9 @@ export class ManualClock implements Clock {
   tick(ms: number): void {
     const target = this.#now + ms;
     for (;;) {
-      const next = [...this.#timers].filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const next = [...this.#timers]
+        .filter((t) => t.at <= target)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.#timers.delete(next);
       this.#now = next.at;

@@ -55,14 +55,21 @@ describe("JBD responder", () => {
   it("answers 0x05 and 0xA0–0xA2 with the profile's strings", () => {
     const battery = createEmulatedBattery({ speed: 0, profile: { barcode: "ECO280-0001" } });
     const w = wire(battery);
-    expect(decoded(w.send(hex("DD A5 05 00 FF FB 77")))).toMatchObject({ value: { text: "JBD-DP04S007-L4S-200A" } });
+    expect(decoded(w.send(hex("DD A5 05 00 FF FB 77")))).toMatchObject({
+      value: { text: "JBD-DP04S007-L4S-200A" },
+    });
     expect(decoded(w.send(encodeReadRequest(0xa0)))).toMatchObject({ value: { text: "DGJBD" } });
-    expect(decoded(w.send(encodeReadRequest(0xa1)))).toMatchObject({ value: { text: "JBD-DP04S007-L4S-200A" } });
+    expect(decoded(w.send(encodeReadRequest(0xa1)))).toMatchObject({
+      value: { text: "JBD-DP04S007-L4S-200A" },
+    });
     expect(decoded(w.send(encodeReadRequest(0xa2)))).toMatchObject({ value: { text: "ECO280-0001" } });
   });
 
   it("answers 0xAA with eleven error counters", () => {
-    const battery = createEmulatedBattery({ speed: 0, profile: { errorCounters: [1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5] } });
+    const battery = createEmulatedBattery({
+      speed: 0,
+      profile: { errorCounters: [1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5] },
+    });
     const chunks = wire(battery).send(hex("DD A5 AA 00 FF 56 77"));
     const [frame] = framesOf(chunks);
     expect((frame as ResponseFrame).data).toHaveLength(22);

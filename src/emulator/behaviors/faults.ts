@@ -120,7 +120,12 @@ export const FAULTS: Readonly<Record<FaultKind, FaultRow>> = {
       return at < 0 ? [{ kind: "disconnect" }] : [...plan.slice(0, at + 1), { kind: "disconnect" }];
     },
   },
-  reboot: { stage: "delivery", defaultValue: undefined, valueIsProbability: true, apply: () => [{ kind: "reboot" }] },
+  reboot: {
+    stage: "delivery",
+    defaultValue: undefined,
+    valueIsProbability: true,
+    apply: () => [{ kind: "reboot" }],
+  },
   noise: {
     stage: "delivery",
     // Unsolicited non-JBD bytes on the notify characteristic (jbd-protocol §9: UP16S telemetry blocks).

@@ -24,7 +24,9 @@ function parseNumber(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-const OPTIONS: Readonly<Record<string, { key: "probability" | "every" | "fromS" | "toS"; check(v: number): boolean }>> = {
+const OPTIONS: Readonly<
+  Record<string, { key: "probability" | "every" | "fromS" | "toS"; check(v: number): boolean }>
+> = {
   p: { key: "probability", check: (v) => v >= 0 && v <= 1 },
   every: { key: "every", check: (v) => Number.isInteger(v) && v >= 1 },
   from: { key: "fromS", check: (v) => v >= 0 },
@@ -34,7 +36,8 @@ const OPTIONS: Readonly<Record<string, { key: "probability" | "every" | "fromS" 
 function checkValue(kind: FaultKind, value: number): string | undefined {
   if (FAULTS[kind].valueIsProbability) return value >= 0 && value <= 1 ? undefined : "a probability 0–1";
   if (kind === "split") return Number.isInteger(value) && value >= 1 ? undefined : "a size ≥ 1 byte";
-  if (kind === "error") return Number.isInteger(value) && value >= 1 && value <= 0xff ? undefined : "a status byte";
+  if (kind === "error")
+    return Number.isInteger(value) && value >= 1 && value <= 0xff ? undefined : "a status byte";
   return value >= 0 ? undefined : "a non-negative number";
 }
 
