@@ -52,7 +52,10 @@ export function makeInput(random: () => number, seeds: Uint8Array[]): Uint8Array
       data = Array.from({ length: int(300) }, byte);
       break;
     case 1: // bit flips
-      for (let i = int(3) + 1; i > 0 && data.length; i--) data[int(data.length)] ^= 1 << int(8);
+      for (let i = int(3) + 1; i > 0 && data.length; i--) {
+        const at = int(data.length);
+        data[at] = (data[at] as number) ^ (1 << int(8));
+      }
       break;
     case 2: // truncation at either end
       data = random() < 0.5 ? data.slice(0, int(data.length + 1)) : data.slice(int(data.length + 1));
