@@ -76,3 +76,14 @@ export function validateTopicPrefix(prefix: string): void {
     );
   }
 }
+
+/** Whether a topic matches a subscription filter: `+` matches one level, `#` the rest ([MQTT-4.7.1]). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}

@@ -3,6 +3,7 @@
  * a broker would (an empty retained payload deletes it, [MQTT-3.3.1-10]). Tests drive connects with
  * `connect()`/`disconnect()` and deliver inbound messages with `deliver()`.
  */
+import { topicMatches } from "../bridge/topics.js";
 import type { MqttMessageHandler, MqttPort, MqttPublishOptions } from "../bridge/types.js";
 
 export interface RecordedPublish {
@@ -11,17 +12,6 @@ export interface RecordedPublish {
   qos: 0 | 1 | 2;
   retain: boolean;
   messageExpirySeconds: number | undefined;
-}
-
-/** `+` matches one level, `#` the rest ([MQTT-4.7.1]). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split("/");
-  const t = topic.split("/");
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === "#") return true;
-    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
-  }
-  return f.length === t.length;
 }
 
 export class FakeMqtt implements MqttPort {

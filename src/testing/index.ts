@@ -1,7 +1,17 @@
 /** The public "./testing" entry: fakes and harnesses shared by our tests and by users' tests. */
+export { topicMatches } from "../bridge/topics.js";
 export { createEmulatedBattery, EmulatedBattery, type EmulatedBatteryOptions } from "../emulator/battery.js";
 export { linkToBattery } from "../emulator/memory-link.js";
 export type { RecordedRequest } from "../emulator/request-log.js";
-export { FakeMqtt, type RecordedPublish, topicMatches } from "./fake-mqtt.js";
+export { ACCU_SOLAR_TOPICS, type AccuSolarView, readLikeAccuSolar } from "./accu-solar-client.js";
+export { FakeMqtt, type RecordedPublish } from "./fake-mqtt.js";
 export { ManualClock } from "./manual-clock.js";
+export {
+  findMosquitto,
+  freeLoopbackPort,
+  type MosquittoOptions,
+  mosquittoSkipReason,
+  type RunningMosquitto,
+  startMosquitto,
+} from "./mosquitto.js";
 export { type SampleReadingOptions, SEED_CELLS_MV, sampleBasicInfo, sampleReading } from "./readings.js";
