@@ -15,3 +15,10 @@ export {
   startMosquitto,
 } from "./mosquitto.js";
 export { type SampleReadingOptions, SEED_CELLS_MV, sampleBasicInfo, sampleReading } from "./readings.js";
+export {
+  DEFAULT_MODEL,
+  healthyReply,
+  type Responder,
+  ScriptedBms,
+  type ScriptedReply,
+} from "./scripted-bms.js";
