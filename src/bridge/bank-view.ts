@@ -5,21 +5,12 @@
  * is stale); `batteriesConfigured` still counts every configured battery. Rules are documented in
  * docs/features-ha-energy-bank.md "Bank topics".
  */
+import { type Health, healthForSpread } from "../protocol/telemetry.js";
 import type { BatteryReading } from "./types.js";
 
-export type Health = "Normal" | "Warning" | "Critical";
+export type { Health };
 
 const HEALTH_RANK: Record<Health, number> = { Normal: 0, Warning: 1, Critical: 2 };
-
-/**
- * Seed "Health levels based on cell voltage spread": < 50 mV Normal, 50–100 mV Warning, > 100 mV Critical.
- * TODO(protocol): use healthForSpread from src/protocol/telemetry.ts once it is on main.
- */
-export function healthForSpread(spreadMv: number): Health {
-  if (spreadMv > 100) return "Critical";
-  if (spreadMv >= 50) return "Warning";
-  return "Normal";
-}
 
 export interface BankMember {
   batteryId: string;

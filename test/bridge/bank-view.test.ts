@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bankScalars, bankStatusJson } from "../../src/bridge/bank-payload.js";
-import { type BankMember, computeBankView, healthForSpread } from "../../src/bridge/bank-view.js";
+import { type BankMember, computeBankView } from "../../src/bridge/bank-view.js";
 import { makeReading } from "../helpers/readings.js";
 
 const T = Date.UTC(2026, 1, 22, 13, 5, 57);
@@ -151,10 +151,6 @@ describe("bank view", () => {
       1,
     );
     expect(v.cellMin).toEqual({ batteryId: "1", cell: 2, voltageV: 3.3 });
-  });
-
-  it("grades health from the spread per the seed table", () => {
-    expect([49, 50, 100, 101].map(healthForSpread)).toEqual(["Normal", "Warning", "Warning", "Critical"]);
   });
 });
 

@@ -1,0 +1,153 @@
+/**
+ * Home Assistant MQTT discovery payloads for one battery (HA docs "MQTT Discovery", sensor and
+ * binary_sensor platforms). PURE. Full key names are used, not the abbreviations, so a user reading
+ * `mosquitto_sub -t 'homeassistant/#'` understands them.
+ *
+ * - Topic `<discovery_prefix>/<component>/<unique_id>/config`; the object id is the unique id, which HA
+ *   restricts to [a-zA-Z0-9_-] (an alias containing "/" broke batmon's discovery, prior-art §6.13).
+ * - Availability: the bridge's last will AND the battery's own availability topic, `availability_mode: all`.
+ * - `expire_after` on status-derived entities as a backstop if both availability signals are lost.
+ *   Energy counters have none: they are published only when they change and stay true while idle.
+ */
+import type { HaEntity } from "./ha-entities.js";
+
+export const UNIQUE_ID_PREFIX = "bmsbridge_";
+export const DEFAULT_DISCOVERY_PREFIX = "homeassistant";
+
+export interface HaBatteryFacts {
+  batteryId: string;
+  /** Canonical address (src/transport/address.ts). */
+  address: string;
+  /** 0x05 model string, when read. */
+  model?: string;
+  /** 0x03 software version byte (jbd-protocol §3). */
+  softwareVersionRaw?: number;
+}
+
+export interface HaPayloadOptions {
+  /** Bridge topic prefix, e.g. "accusolar". */
+  prefix: string;
+  discoveryPrefix: string;
+  /** `expire_after` (s) for status-derived entities. */
+  expireAfterS: number;
+  /** The `origin` block: who publishes these configs. */
+  origin: { name: string; sw_version: string; support_url?: string };
+}
+
+export interface DiscoveryMessage {
+  topic: string;
+  uniqueId: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * A stable id fragment from the address: lowercase, every run of other characters → "_".
+ * `A5:C2:37:3C:76:D2` → `a5c2373c76d2`; `serial:/dev/ttyUSB0` → `serial_dev_ttyusb0`.
+ */
+export function addressSlug(address: string): string {
+  const mac = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/i.test(address);
+  const text = mac ? address.replaceAll(":", "") : address;
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+}
+
+export function deviceIdentifier(address: string): string {
+  return `${UNIQUE_ID_PREFIX}${addressSlug(address)}`;
+}
+
+export function uniqueIdFor(address: string, entityKey: string): string {
+  return `${deviceIdentifier(address)}_${entityKey}`;
+}
+
+/** jbd-protocol §3: the version byte is two nibbles (0x10 → "1.0"); §3.1 notes readers disagree. */
+export function softwareVersionText(raw: number): string {
+  return `${raw >> 4}.${raw & 0x0f}`;
+}
+
+export function deviceBlock(facts: HaBatteryFacts): Record<string, unknown> {
+  const device: Record<string, unknown> = {
+    identifiers: [deviceIdentifier(facts.address)],
+    name: `Battery ${facts.batteryId}`,
+    manufacturer: "JBD",
+    model: facts.model ?? "JBD BMS",
+  };
+  if (/^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/i.test(facts.address)) {
+    device.connections = [["bluetooth", facts.address.toUpperCase()]];
+  }
+  if (facts.softwareVersionRaw !== undefined)
+    device.sw_version = softwareVersionText(facts.softwareVersionRaw);
+  return device;
+}
+
+export function availabilityBlock(prefix: string, batteryId: string): Record<string, unknown> {
+  return {
+    availability: [
+      { topic: `${prefix}/bridge/state` },
+      { topic: `${prefix}/battery/${batteryId}/availability` },
+    ],
+    availability_mode: "all",
+  };
+}
+
+function entityFields(
+  entity: HaEntity,
+  facts: HaBatteryFacts,
+  options: HaPayloadOptions,
+): Record<string, unknown> {
+  const base = `${options.prefix}/battery/${facts.batteryId}`;
+  const fields: Record<string, unknown> = { name: entity.name };
+  if ("template" in entity.state) {
+    fields.state_topic = `${base}/status`;
+    fields.value_template = entity.state.template;
+    fields.expire_after = options.expireAfterS;
+  } else {
+    fields.state_topic = `${base}/${entity.state.topic}`;
+  }
+  if (entity.deviceClass !== undefined) fields.device_class = entity.deviceClass;
+  if (entity.unit !== undefined) fields.unit_of_measurement = entity.unit;
+  if (entity.stateClass !== undefined) fields.state_class = entity.stateClass;
+  if (entity.options !== undefined) fields.options = [...entity.options];
+  if (entity.precision !== undefined) fields.suggested_display_precision = entity.precision;
+  if (entity.icon !== undefined) fields.icon = entity.icon;
+  if (entity.diagnostic) fields.entity_category = "diagnostic";
+  return fields;
+}
+
+export function discoveryMessage(
+  entity: HaEntity,
+  facts: HaBatteryFacts,
+  options: HaPayloadOptions,
+): DiscoveryMessage {
+  const uniqueId = uniqueIdFor(facts.address, entity.key);
+  return {
+    topic: `${options.discoveryPrefix}/${entity.component}/${uniqueId}/config`,
+    uniqueId,
+    payload: {
+      ...entityFields(entity, facts, options),
+      unique_id: uniqueId,
+      ...availabilityBlock(options.prefix, facts.batteryId),
+      device: deviceBlock(facts),
+      origin: options.origin,
+    },
+  };
+}
+
+/**
+ * Whether a retained config found under the discovery prefix was published by THIS bridge: its unique id
+ * carries our prefix and its availability names our `<prefix>/bridge/state`. A second bridge on the same
+ * broker (another prefix) owns its own configs; we never clear those.
+ */
+export function isOwnConfig(payload: unknown, prefix: string): boolean {
+  if (typeof payload !== "object" || payload === null) return false;
+  const p = payload as { unique_id?: unknown; availability?: unknown };
+  if (typeof p.unique_id !== "string" || !p.unique_id.startsWith(UNIQUE_ID_PREFIX)) return false;
+  if (!Array.isArray(p.availability)) return false;
+  return p.availability.some((a: { topic?: unknown }) => a?.topic === `${prefix}/bridge/state`);
+}
+
+/** `expire_after` from the poll interval: five missed polls, and never under a minute. */
+export function expireAfterForPoll(pollIntervalMs: number): number {
+  return Math.max(60, Math.ceil((5 * pollIntervalMs) / 1000));
+}
