@@ -13,7 +13,7 @@ import { BatteryModel, type BatterySnapshot } from "./model.js";
 import { type EmulatorPort, PortImpl } from "./port.js";
 import { type BatteryProfile, type ProfileOverrides, resolveProfile } from "./profile.js";
 import { type RecordedRequest, RequestLog, type RequestPredicate } from "./request-log.js";
-import { JbdResponder, type Responder } from "./responder.js";
+import { JbdResponder, type Responder, type Response } from "./responder.js";
 import { Timeline, type TimelineEntry } from "./timeline.js";
 
 /** BLE notifications carry 20 bytes on the DP04S (ATT MTU 23, jbd-protocol §9). */
@@ -172,7 +172,7 @@ export class EmulatedBattery {
       data: item.data,
     });
     const response = this.#responder.respond(item);
-    const plan: Step[] = response ? [{ kind: "send", bytes: response }] : [];
+    const plan = planFor(response);
     const ctx = {
       requestIndex: recorded.index,
       simTimeS: this.model.timeS,
@@ -184,6 +184,12 @@ export class EmulatedBattery {
     if (!samePlan(unfaulted, out)) this.#faultCount += 1;
     return out;
   }
+}
+
+function planFor(response: Response | undefined): Step[] {
+  if (response === undefined) return [];
+  const chunks = response instanceof Uint8Array ? [response] : response.chunks;
+  return chunks.map((bytes) => ({ kind: "send", bytes }));
 }
 
 function samePlan(a: Step[], b: Step[]): boolean {

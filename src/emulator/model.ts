@@ -11,6 +11,8 @@ import { type Measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./prote
 
 /** Longest simulation sub-step; protection delays are resolved to this granularity. */
 const MAX_STEP_S = 1;
+/** With no current flowing nothing changes fast, so long idle stretches (days of drift) step coarser. */
+const IDLE_STEP_S = 10;
 
 interface CellState extends CellProfile {
   /** State of charge, percent (may slightly exceed 0–100 transiently; the OCV curve clamps). */
@@ -126,7 +128,7 @@ export class BatteryModel {
   advance(seconds: number): void {
     let left = seconds;
     while (left > 1e-9) {
-      const dt = Math.min(MAX_STEP_S, left);
+      const dt = Math.min(this.#currentA === 0 && this.#demandA === 0 ? IDLE_STEP_S : MAX_STEP_S, left);
       this.#step(dt);
       left -= dt;
     }

@@ -119,7 +119,7 @@ export const DEFAULT_PROFILE: BatteryProfile = {
   cell: { capacityAh: 280, socOffsetPct: 0, resistanceMohm: 2.2, selfDischargePctPerDay: 0.01 },
   cells: [{ resistanceMohm: 2.1 }, {}, { resistanceMohm: 2.3 }, {}],
   initial: { remainingAh: 198.4, currentA: 9.93, cycles: 27, temperatureC: 9, ambientC: 9 },
-  thermal: { heatCapacityJPerK: 22_000, thermalResistanceKPerW: 0.6 },
+  thermal: { heatCapacityJPerK: 22_000, thermalResistanceKPerW: 0.25 },
   protection: {
     cellOvervoltageMv: 3650,
     cellOvervoltageReleaseMv: 3450,

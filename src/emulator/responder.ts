@@ -17,10 +17,15 @@ import { type BatteryProfile, productionDateRaw } from "./profile.js";
 /** Response status codes (jbd-protocol §2, V11). */
 export const STATUS = { ok: 0x00, noSuchRegister: 0x80, operationError: 0x81 } as const;
 
+/**
+ * A response: the whole frame, or (replay) the frame as the notifications it was captured in.
+ */
+export type Response = Uint8Array | { chunks: Uint8Array[] };
+
 /** Anything that turns a request into response bytes (the JBD responder, a replay script). */
 export interface Responder {
-  /** The whole response frame, or undefined for no answer. */
-  respond(request: RequestFrame): Uint8Array | undefined;
+  /** The response, or undefined for no answer. */
+  respond(request: RequestFrame): Response | undefined;
   /** Forget session state (factory mode), as after a reboot or a new connection. */
   reset(): void;
 }

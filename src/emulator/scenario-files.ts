@@ -4,6 +4,8 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { BmsError } from "../errors.js";
+import type { EmulatedBatteryOptions } from "./battery.js";
+import { type CapturedResponse, parseCapture, ReplayResponder } from "./replay.js";
 import { parseScenario, type Scenario } from "./scenario.js";
 
 /** fixtures/scenarios, found relative to this file both in src/ and in dist/ (package "files"). */
@@ -47,4 +49,35 @@ export async function loadScenario(name: string, dir = BUNDLED_SCENARIO_DIR): Pr
     throw new BmsError("USAGE", `unknown scenario "${name}" (known: ${known})`, { name });
   }
   return loadScenarioFile(join(dir, file));
+}
+
+/** Reads a replay capture (frame fixture JSON or text log). */
+export async function loadCapture(path: string): Promise<CapturedResponse[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new BmsError("CONFIG_INVALID", `cannot read replay capture ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return parseCapture(text, path);
+  } catch (error) {
+    if (error instanceof BmsError) throw error;
+    throw new BmsError("CONFIG_INVALID", `replay capture ${path} is not valid: ${(error as Error).message}`);
+  }
+}
+
+/** The battery options a scenario describes (its replay capture is read here). */
+export async function scenarioBatteryOptions(scenario: Scenario): Promise<EmulatedBatteryOptions> {
+  const options: EmulatedBatteryOptions = {
+    scenarioProfile: scenario.profile,
+    timeline: scenario.timeline,
+    faults: scenario.faults,
+  };
+  if (scenario.seed !== undefined) options.seed = scenario.seed;
+  if (scenario.replay !== undefined) {
+    const captured = await loadCapture(scenario.replay);
+    options.responder = () => new ReplayResponder(captured);
+  }
+  return options;
 }

@@ -150,7 +150,14 @@ export function createFault(spec: FaultSpec): Behavior {
   };
 }
 
-/** The always-present base layer: responses leave as notifications of `size` bytes (ATT MTU 23 → 20). */
+/**
+ * The always-present base layer: responses leave as notifications of at most `size` bytes (ATT MTU 23 → 20).
+ * Unlike the `split` fault it cuts each send on its own, so captured chunking (replay) survives.
+ */
 export function notificationSplitter(size: number): Behavior {
-  return { name: "notify-size", stage: "chunk", apply: (plan) => splitSends(plan, size) };
+  return {
+    name: "notify-size",
+    stage: "chunk",
+    apply: (plan) => plan.flatMap((step) => (step.kind === "send" ? splitSends([step], size) : [step])),
+  };
 }
