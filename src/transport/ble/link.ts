@@ -1,0 +1,161 @@
+/**
+ * A Link over the JBD UART-over-GATT service: notifications from FF01 are the incoming bytes, writes go
+ * to FF02 (prior-art §3). Some variants use FFF0/FFF1/FFF2. Every GATT step goes through the adapter's
+ * queue. Each connection subscribes exactly once and removes its handlers on close: duplicate notify
+ * handlers after a reconnect corrupt frames in other bridges (prior-art §6.8).
+ */
+import type { Characteristic, Peripheral } from "@stoprocent/noble";
+import { BmsError, toBmsError } from "../../errors.js";
+import type { CloseListener, DataListener, Link, OpenOptions } from "../types.js";
+import type { BleAdapter } from "./adapter.js";
+import { connectPeripheral, disconnectQuietly, remainingMs, requireMac } from "./connect.js";
+import { shortUuid } from "./jbd-verdict.js";
+
+/** service, notify (device → us), write (us → device); first match wins. */
+const UART_SERVICES = [
+  { service: "ff00", notify: "ff01", write: "ff02" },
+  { service: "fff0", notify: "fff1", write: "fff2" },
+] as const;
+
+interface UartPair {
+  notify: Characteristic;
+  write: Characteristic;
+}
+
+async function discoverUart(adapter: BleAdapter, peripheral: Peripheral, mac: string, timeoutMs: number) {
+  const { services } = await adapter.queue.run(
+    `discover ${mac}`,
+    () =>
+      peripheral.discoverSomeServicesAndCharacteristicsAsync(
+        UART_SERVICES.map((s) => s.service),
+        UART_SERVICES.flatMap((s) => [s.notify, s.write]),
+      ),
+    timeoutMs,
+  );
+  for (const wanted of UART_SERVICES) {
+    const service = services.find((s) => shortUuid(s.uuid) === wanted.service);
+    const find = (uuid: string) => service?.characteristics.find((c) => shortUuid(c.uuid) === uuid);
+    const notify = find(wanted.notify);
+    const write = find(wanted.write);
+    if (notify && write) return { notify, write } satisfies UartPair;
+  }
+  const seen = services.map((s) => shortUuid(s.uuid).toUpperCase()).join(", ") || "none";
+  throw new BmsError(
+    "GATT_MISSING",
+    `${mac} has no JBD UART service (FF00 with FF01/FF02, or FFF0 with FFF1/FFF2); services found: ${seen}`,
+    { address: mac },
+  );
+}
+
+export class BleLink implements Link {
+  readonly address: string;
+  readonly #adapter: BleAdapter;
+  readonly #peripheral: Peripheral;
+  readonly #uart: UartPair;
+  readonly #dataListeners = new Set<DataListener>();
+  readonly #closeListeners = new Set<CloseListener>();
+  #open = true;
+  #withoutResponse: boolean;
+
+  constructor(adapter: BleAdapter, peripheral: Peripheral, mac: string, uart: UartPair) {
+    this.address = mac;
+    this.#adapter = adapter;
+    this.#peripheral = peripheral;
+    this.#uart = uart;
+    this.#withoutResponse = uart.write.properties.includes("writeWithoutResponse");
+    uart.notify.on("data", this.#onNotification);
+    peripheral.once("disconnect", this.#onDisconnect);
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  readonly #onNotification = (data: Buffer, isNotification: boolean) => {
+    if (!this.#open || !isNotification) return;
+    const chunk = Uint8Array.from(data);
+    for (const listener of [...this.#dataListeners]) listener(chunk);
+  };
+
+  readonly #onDisconnect = () => {
+    if (!this.#open) return;
+    this.#finish(new BmsError("DISCONNECTED", `${this.address} disconnected`, { address: this.address }));
+  };
+
+  /** Subscribes FF01 once; called by openBleLink before the link is handed out. */
+  async subscribe(timeoutMs: number): Promise<void> {
+    await this.#adapter.queue.run(
+      `subscribe ${this.address}`,
+      () => this.#uart.notify.subscribeAsync(),
+      timeoutMs,
+    );
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (!this.#open) {
+      throw new BmsError("NOT_OPEN", `link to ${this.address} is closed`, { address: this.address });
+    }
+    const data = Buffer.from(bytes);
+    await this.#adapter.queue.run(`write ${this.address}`, async () => {
+      if (this.#withoutResponse) {
+        try {
+          return await this.#uart.write.writeAsync(data, true);
+        } catch {
+          // older dongles only accept write-with-response (prior-art §3); remember it for this link
+          this.#withoutResponse = false;
+        }
+      }
+      await this.#uart.write.writeAsync(data, false);
+    });
+  }
+
+  onData(listener: DataListener): () => void {
+    this.#dataListeners.add(listener);
+    return () => this.#dataListeners.delete(listener);
+  }
+
+  onClose(listener: CloseListener): () => void {
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#open) return;
+    this.#finish(undefined);
+    await disconnectQuietly(this.#adapter, this.#peripheral);
+  }
+
+  #finish(error: BmsError | undefined): void {
+    this.#open = false;
+    this.#uart.notify.removeListener("data", this.#onNotification);
+    this.#peripheral.removeListener("disconnect", this.#onDisconnect);
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    this.#dataListeners.clear();
+    for (const listener of listeners) listener(error);
+  }
+}
+
+/**
+ * Scans for `address`, connects, finds the UART service and subscribes, all within `options.timeoutMs`.
+ * Errors: DEVICE_NOT_FOUND, CONNECT_FAILED, GATT_MISSING, TIMEOUT, CANCELED (all BmsError).
+ */
+export async function openBleLink(adapter: BleAdapter, address: string, options: OpenOptions): Promise<Link> {
+  const mac = requireMac(address);
+  const deadline = adapter.clock.now() + options.timeoutMs;
+  const peripheral = await connectPeripheral(adapter, mac, deadline, options.signal);
+  try {
+    const uart = await discoverUart(adapter, peripheral, mac, remainingMs(adapter, deadline));
+    const link = new BleLink(adapter, peripheral, mac, uart);
+    try {
+      await link.subscribe(remainingMs(adapter, deadline));
+    } catch (error) {
+      await link.close();
+      throw error;
+    }
+    return link;
+  } catch (error) {
+    await disconnectQuietly(adapter, peripheral);
+    throw toBmsError(error);
+  }
+}
