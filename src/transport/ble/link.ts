@@ -22,27 +22,28 @@ interface UartPair {
   write: Characteristic;
 }
 
-async function discoverUart(adapter: BleAdapter, peripheral: Peripheral, mac: string, timeoutMs: number) {
-  const { services } = await adapter.queue.run(
-    `discover ${mac}`,
-    () =>
-      peripheral.discoverSomeServicesAndCharacteristicsAsync(
-        UART_SERVICES.map((s) => s.service),
-        UART_SERVICES.flatMap((s) => [s.notify, s.write]),
-      ),
-    timeoutMs,
-  );
+async function findUart(peripheral: Peripheral): Promise<UartPair | { seen: string[] }> {
+  // only the services asked for that exist come back; noble's "discover some" variant rejects on any missing
+  const services = await peripheral.discoverServicesAsync(UART_SERVICES.map((s) => s.service));
   for (const wanted of UART_SERVICES) {
     const service = services.find((s) => shortUuid(s.uuid) === wanted.service);
-    const find = (uuid: string) => service?.characteristics.find((c) => shortUuid(c.uuid) === uuid);
+    if (!service) continue;
+    const characteristics = await service.discoverCharacteristicsAsync([wanted.notify, wanted.write]);
+    const find = (uuid: string) => characteristics.find((c) => shortUuid(c.uuid) === uuid);
     const notify = find(wanted.notify);
     const write = find(wanted.write);
-    if (notify && write) return { notify, write } satisfies UartPair;
+    if (notify && write) return { notify, write };
   }
-  const seen = services.map((s) => shortUuid(s.uuid).toUpperCase()).join(", ") || "none";
+  return { seen: services.map((s) => shortUuid(s.uuid).toUpperCase()) };
+}
+
+async function discoverUart(adapter: BleAdapter, peripheral: Peripheral, mac: string, timeoutMs: number) {
+  const result = await adapter.queue.run(`discover ${mac}`, () => findUart(peripheral), timeoutMs);
+  if ("notify" in result) return result;
   throw new BmsError(
     "GATT_MISSING",
-    `${mac} has no JBD UART service (FF00 with FF01/FF02, or FFF0 with FFF1/FFF2); services found: ${seen}`,
+    `${mac} has no JBD UART service (FF00 with FF01/FF02, or FFF0 with FFF1/FFF2); ` +
+      `matching services found: ${result.seen.join(", ") || "none"}`,
     { address: mac },
   );
 }

@@ -46,7 +46,8 @@ export function createBleLinkOpener(options: BleLinkOpenerOptions): BleLinkOpene
     async close() {
       const current = adapter;
       adapter = undefined;
-      if (current) await (await current.catch(() => undefined))?.close();
+      const opened = current === undefined ? undefined : await current.catch(() => undefined);
+      await opened?.close();
     },
   };
 }

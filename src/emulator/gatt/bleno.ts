@@ -1,0 +1,162 @@
+/**
+ * The emulated battery as a BLE peripheral (bleno, imported lazily, only here): service FF00 with FF01
+ * (read + notify, battery → central) and FF02 (write + write-without-response, central → battery),
+ * advertised like a DP04S dongle (advertising.ts).
+ *
+ * Thin by design: every connection gets its own EmulatorPort; written bytes go to `port.receive`, and
+ * each chunk the port sends becomes exactly one notification. Splitting into 20-byte chunks is the
+ * port's (fault layer's) job, since the negotiated MTU (253 in the virtual lab) would allow bigger ones.
+ * bleno (stoprocent) callbacks take the connection handle first (docs/virtual-ble.md).
+ */
+import type { Bleno, ConnectionHandle, UpdateValueCallback } from "@stoprocent/bleno";
+import { BmsError } from "../../errors.js";
+import type { Logger } from "../../log/logger.js";
+import type { HciSelection } from "../../transport/hci.js";
+import { encodeJbdAdvertisement } from "./advertising.js";
+
+/** What this adapter needs from the emulator (structurally the emulator's EmulatorPort). */
+export interface GattPort {
+  receive(bytes: Uint8Array): void;
+  onSend(listener: (chunk: Uint8Array) => void): () => void;
+  onDisconnectRequest(listener: () => void): () => void;
+  close(): void;
+}
+
+export interface GattBattery {
+  /** Advertised name, e.g. DP04S007L4S200A. */
+  name: string;
+  /** The battery's configured MAC, carried in the manufacturer data. */
+  mac: string;
+  connect(): GattPort;
+}
+
+export interface BlenoPeripheralOptions {
+  hci: HciSelection;
+  battery: GattBattery;
+  logger?: Logger;
+  powerOnTimeoutMs?: number;
+}
+
+export interface BlenoPeripheral {
+  /** The controller's own address (in the virtual lab 00:AA:01:00:00:xx, not the battery's MAC). */
+  readonly controllerAddress: string;
+  /** Disconnects centrals, stops advertising and releases the controller. Idempotent. */
+  stop(): Promise<void>;
+}
+
+type DisconnectOne = { disconnect(handle: ConnectionHandle): void };
+
+interface Session {
+  port: GattPort;
+  notify?: UpdateValueCallback;
+  unsubscribe: Array<() => void>;
+}
+
+function hciName(hci: HciSelection): string {
+  return hci.driver === "uart" ? `uart:${hci.port}` : `hci${hci.deviceId}`;
+}
+
+function bindingOptions(hci: HciSelection): Record<string, unknown> {
+  if (hci.driver === "uart") {
+    return { hciDriver: "uart", bindParams: { uart: { port: hci.port, baudRate: hci.baudRate } } };
+  }
+  return { deviceId: hci.deviceId };
+}
+
+async function powerOn(hci: HciSelection, timeoutMs: number): Promise<Bleno> {
+  let bleno: Bleno;
+  try {
+    bleno = (await import("@stoprocent/bleno")).withBindings("hci", bindingOptions(hci));
+  } catch (error) {
+    throw new BmsError("ADAPTER_UNAVAILABLE", `cannot load @stoprocent/bleno: ${String(error)}`, {}, { cause: error });
+  }
+  try {
+    await bleno.waitForPoweredOnAsync(timeoutMs);
+    return bleno;
+  } catch (error) {
+    bleno.stop();
+    throw new BmsError(
+      "ADAPTER_UNAVAILABLE",
+      `Bluetooth adapter ${hciName(hci)} did not power on within ${timeoutMs} ms (state: ${bleno.state})`,
+      { hci: hciName(hci) },
+      { cause: error },
+    );
+  }
+}
+
+function buildService(bleno: Bleno, sessions: Map<ConnectionHandle, Session>) {
+  const notifyCharacteristic = new bleno.Characteristic({
+    uuid: "ff01",
+    properties: ["read", "notify"],
+    onReadRequest: (_handle, _offset, callback) => callback(0, Buffer.alloc(0)),
+    onSubscribe: (handle, _maxValueSize, update) => {
+      const session = sessions.get(handle);
+      if (session) session.notify = update;
+    },
+    onUnsubscribe: (handle) => {
+      const session = sessions.get(handle);
+      if (session) delete session.notify;
+    },
+  });
+  const writeCharacteristic = new bleno.Characteristic({
+    uuid: "ff02",
+    properties: ["write", "writeWithoutResponse"],
+    onWriteRequest: (handle, data, _offset, _withoutResponse, callback) => {
+      sessions.get(handle)?.port.receive(Uint8Array.from(data));
+      callback(0); // bleno only answers a write request; a write command's callback is a no-op
+    },
+  });
+  return new bleno.PrimaryService({ uuid: "ff00", characteristics: [notifyCharacteristic, writeCharacteristic] });
+}
+
+/** Powers on the controller, sets up FF00 and advertises; ADAPTER_UNAVAILABLE when it cannot. */
+export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Promise<BlenoPeripheral> {
+  const { battery, hci, logger } = options;
+  const bleno = await powerOn(hci, options.powerOnTimeoutMs ?? 4000);
+  const sessions = new Map<ConnectionHandle, Session>();
+  const endSession = (handle: ConnectionHandle) => {
+    const session = sessions.get(handle);
+    if (!session) return;
+    sessions.delete(handle);
+    for (const off of session.unsubscribe) off();
+    session.port.close();
+  };
+  bleno.on("accept", (address, handle) => {
+    logger?.info(`central ${address} connected`, { handle });
+    const port = battery.connect();
+    const session: Session = { port, unsubscribe: [] };
+    session.unsubscribe.push(
+      port.onSend((chunk) => session.notify?.(Buffer.from(chunk))),
+      // the fault layer drops this one central; bleno's typings omit disconnect's handle argument
+      port.onDisconnectRequest(() => (bleno as unknown as DisconnectOne).disconnect(handle)),
+    );
+    sessions.set(handle, session);
+  });
+  bleno.on("disconnect", (address, handle) => {
+    logger?.info(`central ${address} disconnected`, { handle });
+    endSession(handle);
+  });
+  try {
+    await bleno.setServicesAsync([buildService(bleno, sessions)]);
+    const { advertisement, scanResponse } = encodeJbdAdvertisement(battery.name, battery.mac);
+    await bleno.startAdvertisingWithEIRDataAsync(Buffer.from(advertisement), Buffer.from(scanResponse));
+  } catch (error) {
+    bleno.stop();
+    throw new BmsError("ADAPTER_UNAVAILABLE", `advertising on ${hciName(hci)} failed: ${String(error)}`, {
+      hci: hciName(hci),
+    });
+  }
+  logger?.info(`advertising ${battery.name} (${battery.mac}) on ${hciName(hci)} as ${bleno.address}`);
+  let stopped = false;
+  return {
+    controllerAddress: bleno.address.toUpperCase(),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      for (const handle of [...sessions.keys()]) endSession(handle);
+      bleno.removeAllListeners("accept");
+      bleno.removeAllListeners("disconnect");
+      bleno.stop();
+    },
+  };
+}
