@@ -1,12 +1,14 @@
 /**
- * Global setup of the `ble` vitest project: starts ONE virtual BLE lab (scripts/vble) for every
- * `*.ble.test.ts` file and hands its ptys to the tests through `inject("vble")`.
- * Without btvirt/socat/cc (or while another lab holds this host too long) the BLE suites skip and say
- * why; under CI=true that is a failure instead, so CI cannot go green without running them.
+ * Global setup of the `ble` vitest project: checks once that the virtual BLE lab can run here (btvirt,
+ * socat, cc; compiles the AF_ALG shim) and tells the test files through `inject("vble")`. Each BLE file
+ * then starts its own lab for just as long as it runs (test/support/vble.ts `useLab`), so this host's
+ * one lab slot is held for seconds, not for a whole test run, while other engineers' runs wait for it.
+ *
+ * Without the tools the BLE suites skip and say why; under CI=true that is a failure instead.
  */
 import type { TestProject } from "vitest/node";
-import { labUnavailableReason, startLab } from "../scripts/vble/lab.js";
-import { LAB_ENDPOINTS, type VbleContext } from "./support/vble.js";
+import { buildShim, labUnavailableReason } from "../scripts/vble/lab.js";
+import type { VbleContext } from "./support/vble.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -14,26 +16,15 @@ declare module "vitest" {
   }
 }
 
-function unavailable(project: TestProject, reason: string): undefined {
-  if (process.env.CI === "true") throw new Error(`BLE suites cannot run under CI=true: ${reason}`);
-  process.stderr.write(`\n[ble] SKIPPING the BLE suites: ${reason}\n\n`);
-  project.provide("vble", { ok: false, reason });
-  return undefined;
-}
-
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+export default async function setup(project: TestProject): Promise<void> {
   const missing = await labUnavailableReason();
-  if (missing) return unavailable(project, `virtual BLE lab unavailable: ${missing}`);
-  try {
-    const lab = await startLab({
-      endpoints: LAB_ENDPOINTS,
-      purpose: "vitest ble suites",
-      lockWaitMs: 50_000,
-      onWait: (holder) => process.stderr.write(`[ble] waiting for the virtual BLE lab held by ${holder}\n`),
-    });
-    project.provide("vble", { ok: true, ptys: [...lab.ptys] });
-    return () => lab.stop();
-  } catch (error) {
-    return unavailable(project, error instanceof Error ? error.message : String(error));
+  const reason = missing ?? (await buildShim().then(() => undefined, (error: Error) => error.message));
+  if (reason === undefined) {
+    project.provide("vble", { ok: true });
+    return;
   }
+  const why = `virtual BLE lab unavailable: ${reason}`;
+  if (process.env.CI === "true") throw new Error(`BLE suites cannot run under CI=true: ${why}`);
+  process.stderr.write(`\n[ble] SKIPPING the BLE suites: ${why}\n\n`);
+  project.provide("vble", { ok: false, reason: why });
 }

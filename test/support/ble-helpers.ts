@@ -1,6 +1,6 @@
 /** Shared steps of the BLE suites: adapters on lab ptys, and one request/response over a Link. */
 import { startBlenoPeripheral } from "../../src/emulator/gatt/bleno.js";
-import { type ResponseFrame, encodeReadRequest, FrameAssembler } from "../../src/protocol/index.js";
+import { encodeReadRequest, FrameAssembler, type ResponseFrame } from "../../src/protocol/index.js";
 import { openBleAdapter } from "../../src/transport/ble/index.js";
 import type { QueueEvent } from "../../src/transport/ble/operation-queue.js";
 import { HCI_UART_BAUD, type HciSelection } from "../../src/transport/hci.js";

@@ -58,7 +58,11 @@ export function fakeGattBattery(name: string, mac: string): FakeGattBattery {
             if (item.kind !== "request") continue;
             battery.received.push(Buffer.from(item.bytes).toString("hex"));
             const data = REGISTERS.get(item.register);
-            send(data ? encodeResponse(item.register, 0, data()) : encodeResponse(item.register, 0x80, new Uint8Array()));
+            send(
+              data
+                ? encodeResponse(item.register, 0, data())
+                : encodeResponse(item.register, 0x80, new Uint8Array()),
+            );
           }
         },
         onSend(listener) {

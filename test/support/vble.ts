@@ -1,25 +1,36 @@
 /**
- * How BLE test files reach the lab started by test/ble-global-setup.ts. Endpoint 0 is the central
- * (noble); endpoints 1..9 are for emulated batteries (bleno). Files run one after another, so each
- * may use any endpoint, but must stop every noble/bleno instance it made before it ends.
+ * How BLE test files get a virtual BLE lab (scripts/vble). `useLab(n)` starts a lab with n controllers
+ * before the file's tests and stops it after them; by convention endpoint 0 is the central (noble) and
+ * the others are emulated batteries (bleno). A file must stop every noble/bleno instance it made.
  */
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
+import { type Lab, startLab } from "../../scripts/vble/lab.js";
 
-export const LAB_ENDPOINTS = 10;
+export type VbleContext = { ok: true } | { ok: false; reason: string };
 
-export type VbleContext = { ok: true; ptys: string[] } | { ok: false; reason: string };
-
-export function labContext(): VbleContext {
-  return inject("vble");
-}
-
-/** The lab's ptys, or an empty list when the lab is unavailable (the suite is then skipped). */
-export function labPtys(): string[] {
-  const context = labContext();
-  return context.ok ? context.ptys : [];
-}
-
-/** True when BLE suites must skip; the reason was printed by the global setup. */
+/** True when BLE suites must skip; the reason was printed by test/ble-global-setup.ts. */
 export function labMissing(): boolean {
-  return !labContext().ok;
+  return !inject("vble").ok;
+}
+
+/** Starts a lab for this file; the returned function gives its ptys once beforeAll has run. */
+export function useLab(endpoints: number, purpose = "a vitest BLE file"): () => string[] {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    if (labMissing()) return;
+    lab = await startLab({
+      endpoints,
+      purpose,
+      // another run may hold the host's one lab for a few seconds; the hook timeout is 60 s
+      lockWaitMs: 45_000,
+      onWait: (holder) => process.stderr.write(`[ble] waiting for the virtual BLE lab held by ${holder}\n`),
+    });
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+  return () => {
+    if (!lab) throw new Error("the virtual BLE lab is not running (useLab's beforeAll has not run)");
+    return [...lab.ptys];
+  };
 }

@@ -12,6 +12,7 @@ import type { Bleno, ConnectionHandle, UpdateValueCallback } from "@stoprocent/b
 import { BmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { HciSelection } from "../../transport/hci.js";
+import type { EmulatedBattery } from "../battery.js";
 import { encodeJbdAdvertisement } from "./advertising.js";
 
 /** What this adapter needs from the emulator (structurally the emulator's EmulatorPort). */
@@ -28,6 +29,11 @@ export interface GattBattery {
   /** The battery's configured MAC, carried in the manufacturer data. */
   mac: string;
   connect(): GattPort;
+}
+
+/** The emulator's battery as seen by this adapter: its BLE name, its configured MAC, its ports. */
+export function gattBatteryOf(battery: EmulatedBattery): GattBattery {
+  return { name: battery.profile.bleName, mac: battery.address, connect: () => battery.connect() };
 }
 
 export interface BlenoPeripheralOptions {
@@ -68,7 +74,12 @@ async function powerOn(hci: HciSelection, timeoutMs: number): Promise<Bleno> {
   try {
     bleno = (await import("@stoprocent/bleno")).withBindings("hci", bindingOptions(hci));
   } catch (error) {
-    throw new BmsError("ADAPTER_UNAVAILABLE", `cannot load @stoprocent/bleno: ${String(error)}`, {}, { cause: error });
+    throw new BmsError(
+      "ADAPTER_UNAVAILABLE",
+      `cannot load @stoprocent/bleno: ${String(error)}`,
+      {},
+      { cause: error },
+    );
   }
   try {
     await bleno.waitForPoweredOnAsync(timeoutMs);
@@ -106,7 +117,10 @@ function buildService(bleno: Bleno, sessions: Map<ConnectionHandle, Session>) {
       callback(0); // bleno only answers a write request; a write command's callback is a no-op
     },
   });
-  return new bleno.PrimaryService({ uuid: "ff00", characteristics: [notifyCharacteristic, writeCharacteristic] });
+  return new bleno.PrimaryService({
+    uuid: "ff00",
+    characteristics: [notifyCharacteristic, writeCharacteristic],
+  });
 }
 
 /** Powers on the controller, sets up FF00 and advertises; ADAPTER_UNAVAILABLE when it cannot. */

@@ -1,11 +1,12 @@
 import type { Peripheral } from "@stoprocent/noble";
 import { describe, expect, it } from "vitest";
-import { labMissing, labPtys } from "../../support/vble.js";
+import { labMissing, useLab } from "../../support/vble.js";
 
 // Raw noble and bleno on purpose: this checks the lab itself, not our adapters.
 const uart = (port: string) => ({ hciDriver: "uart", bindParams: { uart: { port, baudRate: 1_000_000 } } });
 
 describe.skipIf(labMissing())("the virtual BLE lab", () => {
+  const labPtys = useLab(2);
   it("gives every endpoint its own controller, and one sees the other advertise", async () => {
     const [central, peripheral] = labPtys();
     const bleno = (await import("@stoprocent/bleno")).withBindings("hci", uart(peripheral as string));

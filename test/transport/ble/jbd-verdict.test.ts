@@ -35,19 +35,20 @@ describe("judging whether an advertisement looks like a JBD BMS", () => {
     expect(verdict.reasons.some((r) => r.includes("fingerprint"))).toBe(true);
   });
 
-  it.each([
-    ["DP04S007L4S200A"],
-    ["SP04S034L4S200A"],
-    ["JBD-SP15S020"],
-    ["xiaoxiang BMS"],
-  ])("accepts the JBD name %s on its own", (name) => {
-    expect(judgeJbd({ address: "11:22:33:44:55:66", name }).likelyJbd).toBe(true);
-  });
+  it.each([["DP04S007L4S200A"], ["SP04S034L4S200A"], ["JBD-SP15S020"], ["xiaoxiang BMS"]])(
+    "accepts the JBD name %s on its own",
+    (name) => {
+      expect(judgeJbd({ address: "11:22:33:44:55:66", name }).likelyJbd).toBe(true);
+    },
+  );
 
   it.each(["A4:C1:37", "A4:C1:38", "A5:C2:37", "A5:C2:39", "A5:C2:3A", "AA:C2:37", "70:3E:97", "10:A5:62"])(
     "accepts OUI %s together with service FF00",
     (oui) => {
-      const verdict = judgeJbd({ address: `${oui}:01:02:03`, serviceUuids: ["0000ff00-0000-1000-8000-00805f9b34fb"] });
+      const verdict = judgeJbd({
+        address: `${oui}:01:02:03`,
+        serviceUuids: ["0000ff00-0000-1000-8000-00805f9b34fb"],
+      });
       expect(verdict.likelyJbd).toBe(true);
       expect(verdict.reasons).toHaveLength(2);
     },
@@ -62,7 +63,11 @@ describe("judging whether an advertisement looks like a JBD BMS", () => {
   });
 
   it("rejects an unrelated device with no reasons", () => {
-    const verdict = judgeJbd({ address: "12:34:56:78:9A:BC", name: "Galaxy Buds", manufacturerData: hex("7500") });
+    const verdict = judgeJbd({
+      address: "12:34:56:78:9A:BC",
+      name: "Galaxy Buds",
+      manufacturerData: hex("7500"),
+    });
     expect(verdict).toEqual({ likelyJbd: false, reasons: [] });
   });
 });

@@ -7,16 +7,26 @@ import type { BlenoPeripheral } from "../../../src/emulator/gatt/bleno.js";
 import { isBmsError } from "../../../src/errors.js";
 import { decodeBasicInfo, decodeCellVoltages, decodeHardwareVersion } from "../../../src/protocol/index.js";
 import { SEED_CELLS_MV } from "../../../src/testing/index.js";
-import { type BleAdapter, jbdManufacturerData, openBleLink, scanBle } from "../../../src/transport/ble/index.js";
+import {
+  type BleAdapter,
+  jbdManufacturerData,
+  openBleLink,
+  scanBle,
+} from "../../../src/transport/ble/index.js";
 import type { QueueEvent } from "../../../src/transport/ble/operation-queue.js";
 import { centralOn, peripheralOn, readRegister } from "../../support/ble-helpers.js";
-import { FAKE_HARDWARE_VERSION, type FakeGattBattery, fakeGattBattery } from "../../support/fake-gatt-battery.js";
-import { labMissing, labPtys } from "../../support/vble.js";
+import {
+  FAKE_HARDWARE_VERSION,
+  type FakeGattBattery,
+  fakeGattBattery,
+} from "../../support/fake-gatt-battery.js";
+import { labMissing, useLab } from "../../support/vble.js";
 
 const BATTERY_MAC = "A5:C2:37:3C:76:D2";
 const BATTERY_NAME = "DP04S007L4S200A";
 
 describe.skipIf(labMissing())("a BLE link from noble to an emulated battery over bleno", () => {
+  const labPtys = useLab(2);
   const events: QueueEvent[] = [];
   let central: BleAdapter;
   let peripheral: BlenoPeripheral;
