@@ -18,7 +18,12 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject): Promise<void> {
   const missing = await labUnavailableReason();
-  const reason = missing ?? (await buildShim().then(() => undefined, (error: Error) => error.message));
+  const reason =
+    missing ??
+    (await buildShim().then(
+      () => undefined,
+      (error: Error) => error.message,
+    ));
   if (reason === undefined) {
     project.provide("vble", { ok: true });
     return;
