@@ -46,6 +46,7 @@ export interface PollingConfig {
   offlineAfterPolls: number;
   backoffMaxMs: number;
   jitter: number;
+  energyStateFile?: string;
 }
 
 export interface BridgeConfig {

@@ -58,6 +58,11 @@ export const ENV_VARS: Readonly<Record<string, Mapping & { description: string }
     kind: "boolean",
     description: "let the phone app connect between reads",
   },
+  BMS_ENERGY_STATE_FILE: {
+    path: ["bridge", "energy_state_file"],
+    kind: "string",
+    description: "file keeping the energy counters (off when unset)",
+  },
   LOG_LEVEL: { path: ["log", "level"], kind: "string", description: "debug, info, warn or error" },
   LOG_JSON: { path: ["log", "json"], kind: "boolean", description: "JSON log lines" },
 };

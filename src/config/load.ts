@@ -154,6 +154,7 @@ function resolve(config: ConfigOutput, randomHex: (bytes: number) => string): Br
       offlineAfterPolls: bridge.offline_after_polls,
       backoffMaxMs: Math.round(bridge.backoff_max * 1000),
       jitter: bridge.jitter,
+      ...(bridge.energy_state_file !== undefined && { energyStateFile: bridge.energy_state_file }),
     },
     log: { level: config.log.level, json: config.log.json },
   };

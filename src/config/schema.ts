@@ -67,9 +67,10 @@ const batterySchema = z.strictObject({
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
-const BROKER_SCHEMES = new Set(["mqtt:", "mqtts:", "ws:", "wss:", "tcp:", "ssl:"]);
+/** What the MQTT connection speaks (tcp:/ssl: are common aliases of mqtt:/mqtts:). */
+const BROKER_SCHEMES = new Set(["mqtt:", "mqtts:", "tcp:", "ssl:"]);
 
-/** A host name / IP, or a URL such as mqtts://broker:8883 or ws://host:8083/mqtt. */
+/** A host name / IP, or a URL such as mqtts://user:pass@broker:8883. */
 const broker = text("a host name or URL")
   .min(1, { error: "must not be empty" })
   .superRefine((value, ctx) => {
@@ -88,7 +89,7 @@ const broker = text("a host name or URL")
     if (!BROKER_SCHEMES.has(url.protocol)) {
       ctx.addIssue({
         code: "custom",
-        message: `"${value}" has an unsupported scheme (use mqtt://, mqtts://, ws:// or wss://)`,
+        message: `"${value}" has an unsupported scheme (use mqtt:// or mqtts://)`,
       });
     }
   });
@@ -138,6 +139,8 @@ const bridgeSchema = z.strictObject({
   backoff_max: bounded(1, 3600, " s").default(120),
   /** ± fraction of each delay added at random so batteries drift apart. */
   jitter: bounded(0, 0.5).default(0.1),
+  /** Where energy counters (kWh/Ah in and out) persist; absent = energy counters off. */
+  energy_state_file: text("a file path").min(1).optional(),
 });
 
 const logSchema = z.strictObject({

@@ -77,7 +77,7 @@ describe("loadConfig from the seed's environment variables", () => {
     expect(config.mqtt.port).toBe(1883);
   });
 
-  it("builds TLS and WebSocket URLs, taking credentials and ports written in the URL", () => {
+  it("builds TLS and IPv6 URLs, taking credentials and ports written in the URL", () => {
     const tls = loadConfig({
       env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2", MQTT_BROKER: "broker.lan", MQTT_TLS: "yes" },
     });
@@ -95,8 +95,10 @@ describe("loadConfig from the seed's environment variables", () => {
       username: "bob",
       password: "s3cret",
     });
-    const ws = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2", MQTT_BROKER: "ws://[::1]:8083/mqtt" } });
-    expect(ws.mqtt).toMatchObject({ url: "ws://[::1]:8083/mqtt", host: "::1", port: 8083 });
+    const v6 = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2", MQTT_BROKER: "tcp://[::1]:1884" } });
+    expect(v6.mqtt).toMatchObject({ url: "mqtt://[::1]:1884", host: "::1", port: 1884 });
+    const bareV6 = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2", MQTT_BROKER: "::1" } });
+    expect(bareV6.mqtt.url).toBe("mqtt://[::1]:1883");
   });
 });
 
@@ -188,7 +190,7 @@ describe("loadConfig rejects every invalid value with a message naming where it 
     [{ MQTT_TLS: "maybe" }, 'MQTT_TLS: "maybe" is not a boolean (true/false, 1/0, yes/no)'],
     [
       { MQTT_BROKER: "http://x" },
-      'MQTT_BROKER: "http://x" has an unsupported scheme (use mqtt://, mqtts://, ws:// or wss://)',
+      'MQTT_BROKER: "http://x" has an unsupported scheme (use mqtt:// or mqtts://)',
     ],
     [{ MQTT_BROKER: "my broker" }, 'MQTT_BROKER: "my broker" is not a host name or URL'],
     [{ MQTT_TOPIC_PREFIX: "a/#" }, 'MQTT_TOPIC_PREFIX: "a/#" must not be empty or contain + or #'],

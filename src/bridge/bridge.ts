@@ -1,0 +1,190 @@
+/**
+ * Composition root of the bridge: links + poller on the device side, the MQTT connection and every
+ * BridgeFeature (Accu-Solar publisher, bank view, energy counters, …) on the other, wired through one
+ * EventBus and one context object. No globals, no process access: the CLI owns signals and exit codes.
+ *
+ * A broker that is down at start is not an error: the connection keeps retrying in the background,
+ * readings are queued (bounded) and the retained state is republished on connect (seed bug 7).
+ */
+import type { BridgeConfig } from "../config/config.js";
+import type { Logger } from "../log/logger.js";
+import { type AdapterOpener, createLinkFactory, type MemoryConnector } from "../transport/open-link.js";
+import type { Clock } from "../util/clock.js";
+import { createBankFeature } from "./bank-feature.js";
+import { createEnergyFeature } from "./energy-feature.js";
+import { EventBus } from "./event-bus.js";
+import { MqttConnection } from "./mqtt-connection.js";
+import { Poller } from "./poller.js";
+import { AccuSolarPublisher, defaultMessageExpiryS } from "./publisher.js";
+import type { BridgeFeature, MqttPort } from "./types.js";
+
+/** What every feature factory receives. */
+export interface FeatureContext {
+  config: BridgeConfig;
+  logger: Logger;
+  clock: Clock;
+  bus: EventBus;
+  mqtt: MqttPort;
+}
+
+export type FeatureFactory = (ctx: FeatureContext) => BridgeFeature | undefined;
+
+export interface BridgeContext {
+  config: BridgeConfig;
+  logger: Logger;
+  clock: Clock;
+  /** Default: a new bus. */
+  bus?: EventBus;
+  /** Default: an MqttConnection built from config.mqtt (started and stopped by the bridge). */
+  mqtt?: MqttPort;
+  /** In-process batteries for `memory:<name>` addresses (demo, tests). */
+  memory?: ReadonlyMap<string, MemoryConnector>;
+  /** BLE opener per adapter (tests, the virtual BLE lab); default: the noble adapter. */
+  createBleOpener?: (hci: string, ctx: { clock: Clock; logger: Logger }) => Promise<AdapterOpener>;
+  /** Replaces the default feature list (publisher, bank, energy when configured). */
+  features?: readonly FeatureFactory[];
+  /** Jitter source (tests). */
+  random?: () => number;
+}
+
+export interface RunningBridge {
+  bus: EventBus;
+  mqtt: MqttPort;
+  poller: Poller;
+  /** Stops polling (links closed), then the features, then MQTT (bridge state `offline` published). */
+  stop(): Promise<void>;
+}
+
+/** The features a bridge runs unless told otherwise. */
+export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
+  ({ config, logger, clock, bus, mqtt }) =>
+    new AccuSolarPublisher(
+      { bus, mqtt, logger: logger.child("publisher"), clock },
+      {
+        prefix: config.mqtt.topicPrefix,
+        qos: config.mqtt.qos,
+        batteryIds: config.batteries.map((b) => b.id),
+        messageExpiryS: defaultMessageExpiryS(Math.max(...config.batteries.map((b) => b.pollIntervalS))),
+      },
+    ),
+  ({ config, logger, clock, bus, mqtt }) =>
+    config.batteries.length > 1
+      ? createBankFeature(
+          { bus, mqtt, logger, clock },
+          { prefix: config.mqtt.topicPrefix, batteryIds: config.batteries.map((b) => b.id) },
+        )
+      : undefined,
+  ({ config, logger, clock, bus, mqtt }) =>
+    config.bridge.energyStateFile === undefined
+      ? undefined
+      : createEnergyFeature(
+          { bus, mqtt, logger, clock },
+          {
+            prefix: config.mqtt.topicPrefix,
+            statePath: config.bridge.energyStateFile,
+            maxGapMs: 3 * 1000 * Math.max(...config.batteries.map((b) => b.pollIntervalS)),
+            batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+          },
+        ),
+];
+
+export function mqttConnectionFor(config: BridgeConfig, logger: Logger, clock: Clock): MqttConnection {
+  const { mqtt } = config;
+  return new MqttConnection(
+    { logger: logger.child("mqtt"), clock },
+    {
+      url: mqtt.url,
+      clientId: mqtt.clientId,
+      prefix: mqtt.topicPrefix,
+      qos: mqtt.qos,
+      ...(mqtt.username !== undefined && { username: mqtt.username }),
+      ...(mqtt.password !== undefined && { password: mqtt.password }),
+      ...(mqtt.caFile !== undefined && { caFile: mqtt.caFile }),
+    },
+  );
+}
+
+export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
+  const { config, logger, clock } = ctx;
+  const bus = ctx.bus ?? new EventBus();
+  const ownConnection = ctx.mqtt === undefined ? mqttConnectionFor(config, logger, clock) : undefined;
+  const mqtt: MqttPort = ctx.mqtt ?? (ownConnection as MqttConnection);
+  const links = createLinkFactory({
+    clock,
+    logger: logger.child("link"),
+    ...(ctx.memory !== undefined && { memory: ctx.memory }),
+    ...(ctx.createBleOpener !== undefined && { createBleOpener: ctx.createBleOpener }),
+  });
+  const featureCtx: FeatureContext = { config, logger, clock, bus, mqtt };
+  const features = (ctx.features ?? DEFAULT_FEATURES)
+    .map((make) => make(featureCtx))
+    .filter((feature): feature is BridgeFeature => feature !== undefined);
+  const poller = new Poller({
+    config,
+    clock,
+    logger: logger.child("poller"),
+    bus,
+    links,
+    ...(ctx.random !== undefined && { random: ctx.random }),
+  });
+
+  const started: BridgeFeature[] = [];
+  try {
+    await ownConnection?.start();
+    for (const feature of features) {
+      await feature.start();
+      started.push(feature);
+    }
+  } catch (error) {
+    for (const feature of started.reverse()) await feature.stop().catch(() => undefined);
+    await ownConnection?.stop();
+    throw error;
+  }
+  poller.start();
+  logger.info(describeStart(config));
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await poller.stop();
+      await links.close();
+      for (const feature of [...started].reverse()) {
+        await feature
+          .stop()
+          .catch((error: unknown) => logger.warn(`${feature.name} did not stop cleanly: ${String(error)}`));
+      }
+      if (ownConnection) await stopWithin(ownConnection, MQTT_STOP_LIMIT_MS, clock, logger);
+    })();
+    return stopping;
+  };
+  return { bus, mqtt, poller, stop };
+}
+
+/**
+ * How long a stop waits for the broker to take the `offline` state. A broker that vanished a moment
+ * before the stop never acknowledges it, and a service manager must not wait for that forever.
+ */
+const MQTT_STOP_LIMIT_MS = 3000;
+
+async function stopWithin(
+  connection: MqttConnection,
+  limitMs: number,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
+  let timer: ReturnType<Clock["setTimeout"]> | undefined;
+  const gaveUp = new Promise<boolean>((resolve) => {
+    timer = clock.setTimeout(() => resolve(true), limitMs);
+  });
+  const stopped = connection.stop().then(() => false);
+  const timedOut = await Promise.race([stopped, gaveUp]);
+  if (timer !== undefined) clock.clearTimeout(timer);
+  if (timedOut)
+    logger.warn(`MQTT did not close within ${limitMs / 1000} s (broker unreachable?); stopping anyway`);
+}
+
+function describeStart(config: BridgeConfig): string {
+  const count = config.batteries.length;
+  const what = count === 1 ? `battery ${config.batteries[0]?.address}` : `${count} batteries`;
+  return `bms-bridge polling ${what} every ${config.bridge.pollIntervalS} s → ${config.mqtt.url} (${config.mqtt.topicPrefix}/…)`;
+}

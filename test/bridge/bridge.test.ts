@@ -1,0 +1,125 @@
+/**
+ * The whole bridge against 8 in-process emulated batteries and the embedded broker, over real sockets:
+ * readings for every battery reach MQTT, a battery that goes silent is reported offline and comes back
+ * by itself, and the emulators' request records prove the bridge only ever read.
+ */
+import mqtt from "mqtt";
+import { afterEach, describe, expect, it } from "vitest";
+import { startBridge } from "../../src/bridge/bridge.js";
+import { startBroker } from "../../src/broker/broker.js";
+import { loadConfig } from "../../src/config/load.js";
+import type { Behavior } from "../../src/emulator/behaviors/types.js";
+import { createMemoryLogger } from "../../src/log/logger.js";
+import { createEmulatedBattery, linkToBattery } from "../../src/testing/index.js";
+import { systemClock } from "../../src/util/clock.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup();
+  }
+});
+
+/** Collects retained and live messages; `until` waits for a condition on them. */
+async function subscribe(url: string) {
+  const messages = new Map<string, string>();
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+  cleanups.push(() => client.endAsync());
+  client.on("message", (topic, payload) => messages.set(topic, payload.toString()));
+  await client.subscribeAsync("accusolar/#");
+  const until = async (what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return { messages, until };
+}
+
+describe("startBridge with 8 emulated batteries and the embedded broker", () => {
+  it("publishes every battery, reports a silent one offline and back online, and never writes", async () => {
+    const logger = createMemoryLogger("info");
+    const broker = await startBroker({ hosts: ["127.0.0.1"], port: 0, wsPort: null, logger });
+    cleanups.push(() => broker.close());
+    let silent = false;
+    const silence: Behavior = { name: "silence", stage: "frame", apply: (plan) => (silent ? [] : plan) };
+    const batteries = Array.from({ length: 8 }, (_, i) =>
+      createEmulatedBattery({
+        address: `A5:C2:37:00:00:0${i + 1}`,
+        ...(i === 2 && { behaviors: [silence] }),
+      }),
+    );
+    const memory = new Map(
+      batteries.map((battery, i) => [`b${i + 1}`, () => linkToBattery(battery)] as const),
+    );
+    const config = loadConfig({
+      flags: {
+        address: batteries.map((_, i) => `memory:b${i + 1}`),
+        broker: "127.0.0.1",
+        port: String(broker.ports.mqtt),
+      },
+      file: {
+        path: "test.yaml",
+        text: "bridge: { poll_interval: 0.5, request_timeout: 0.2, request_attempts: 1, stale_after_polls: 1, offline_after_polls: 2, backoff_max: 1 }",
+      },
+    });
+    const bridge = await startBridge({ config, logger, clock: systemClock, memory });
+    cleanups.push(() => bridge.stop());
+    const sub = await subscribe(`mqtt://127.0.0.1:${broker.ports.mqtt}`);
+
+    const ids = ["1", "2", "3", "4", "5", "6", "7", "8"];
+    await sub.until("voltage of all 8 batteries", () =>
+      ids.every((id) => sub.messages.has(`accusolar/battery/${id}/voltage`)),
+    );
+    for (const id of ids) {
+      expect(Number(sub.messages.get(`accusolar/battery/${id}/voltage`))).toBeGreaterThan(10);
+      expect(sub.messages.get(`accusolar/battery/${id}/availability`)).toBe("online");
+    }
+    expect(sub.messages.get("accusolar/bridge/state")).toBe("online");
+
+    silent = true;
+    await sub.until(
+      "battery 3 offline",
+      () => sub.messages.get("accusolar/battery/3/availability") === "offline",
+    );
+    expect(sub.messages.get("accusolar/battery/1/availability")).toBe("online");
+    silent = false;
+    await sub.until(
+      "battery 3 online again",
+      () => sub.messages.get("accusolar/battery/3/availability") === "online",
+    );
+
+    await bridge.stop();
+    await sub.until("bridge state offline", () => sub.messages.get("accusolar/bridge/state") === "offline");
+
+    const requests = batteries.flatMap((battery) => battery.requests);
+    expect(requests.length).toBeGreaterThan(8 * 3);
+    expect(requests.filter((r) => r.kind !== "request" || r.op !== "read")).toEqual([]);
+    expect(new Set(requests.map((r) => r.register))).toEqual(new Set([0x03, 0x04, 0x05]));
+  });
+
+  it("starts while the broker is down and publishes once it comes up", async () => {
+    const logger = createMemoryLogger("info");
+    const probe = await startBroker({ hosts: ["127.0.0.1"], port: 0, wsPort: null, logger });
+    const port = probe.ports.mqtt;
+    await probe.close(); // the port is free now: nothing listens there
+    const battery = createEmulatedBattery();
+    const config = loadConfig({
+      flags: { address: ["memory:one"], broker: "127.0.0.1", port: String(port) },
+      file: { path: "t.yaml", text: "bridge: { poll_interval: 0.5 }" },
+    });
+    const bridge = await startBridge({
+      config,
+      logger,
+      clock: systemClock,
+      memory: new Map([["one", () => linkToBattery(battery)]]),
+    });
+    cleanups.push(() => bridge.stop());
+    const broker = await startBroker({ hosts: ["127.0.0.1"], port, wsPort: null, logger });
+    cleanups.push(() => broker.close());
+    const sub = await subscribe(`mqtt://127.0.0.1:${port}`);
+    await sub.until("a reading", () => sub.messages.has("accusolar/battery/voltage"), 30_000);
+    expect(Number(sub.messages.get("accusolar/battery/soc"))).toBeGreaterThanOrEqual(0);
+  });
+});
