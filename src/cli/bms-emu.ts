@@ -1,10 +1,40 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { runEmu } from "./emu-run.js";
 import { runCli } from "./run-cli.js";
 import { PACKAGE_VERSION } from "./version.js";
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 const program = new Command("bms-emu")
-  .description("Emulates a JBD BMS (DP04S007L4S200A) over BLE, TCP or serial, with scenarios and faults")
-  .version(PACKAGE_VERSION);
+  .description("Emulates a JBD BMS (DP04S007L4S200A) over TCP or serial, with scenarios and faults")
+  .version(PACKAGE_VERSION)
+  .option("--list-scenarios", "list the bundled scenarios and exit")
+  .option("--scenario <name>", "run a bundled scenario (see --list-scenarios)")
+  .option("--scenario-file <path>", "run a scenario from a YAML file")
+  .option("--replay <file>", "serve a captured exchange verbatim (frame fixture JSON or text capture log)")
+  .option("--speed <n>", "simulated seconds per real second (default: the scenario's, else 1)")
+  .option("--seed <n>", "seed for probabilistic faults (default 1)")
+  .option("--count <n>", "number of independent batteries (TCP ports PORT…PORT+N−1)", "1")
+  .option("--tcp <host:port>", "serve raw JBD bytes on TCP, like an RS485-to-Ethernet gateway (port 0 = any)")
+  .option("--serial <path>", "serve on a serial device; repeat for battery 2, 3, …", collect, [])
+  .option(
+    "--fault <spec>",
+    "inject a fault, e.g. drop:0.1, split:7, delay:800,every=3 (repeatable)",
+    collect,
+    [],
+  )
+  .option("--quiet", "no live status line")
+  .action(async (flags) => {
+    await runEmu(flags, {
+      stdout: process.stdout,
+      isTty: process.stdout.isTTY === true,
+      waitForStop: () =>
+        new Promise<void>((resolve) => {
+          process.once("SIGINT", () => resolve());
+          process.once("SIGTERM", () => resolve());
+        }),
+    });
+  });
 
 await runCli(program, process.argv);

@@ -3,6 +3,12 @@ export { topicMatches } from "../bridge/topics.js";
 export { createEmulatedBattery, EmulatedBattery, type EmulatedBatteryOptions } from "../emulator/battery.js";
 export { linkToBattery } from "../emulator/memory-link.js";
 export type { RecordedRequest } from "../emulator/request-log.js";
+export {
+  listScenarios,
+  loadScenario,
+  loadScenarioFile,
+  scenarioBatteryOptions,
+} from "../emulator/scenario-files.js";
 export { ACCU_SOLAR_TOPICS, type AccuSolarView, readLikeAccuSolar } from "./accu-solar-client.js";
 export { FakeMqtt, type RecordedPublish } from "./fake-mqtt.js";
 export { ManualClock } from "./manual-clock.js";
@@ -22,3 +28,4 @@ export {
   ScriptedBms,
   type ScriptedReply,
 } from "./scripted-bms.js";
+export { startTcpEmulator, type TcpEmulator } from "./tcp-emulator.js";

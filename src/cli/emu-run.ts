@@ -1,0 +1,112 @@
+/**
+ * bms-emu's body: flags → EmulatorAppOptions → startEmulator, then the live status until a stop signal.
+ * The process-facing parts (stdout, signals) arrive in `io` so this stays testable.
+ */
+import { startEmulator } from "../emulator/app.js";
+import {
+  parseCount,
+  parseFault,
+  parseHostPort,
+  parsePositiveNumber,
+  parseSeed,
+} from "../emulator/cli-options.js";
+import { listScenarios } from "../emulator/scenario-files.js";
+import type { ServeRequest } from "../emulator/serve.js";
+import { formatStatusLine } from "../emulator/status-line.js";
+import { usageError } from "./run-cli.js";
+
+export interface EmuFlags {
+  listScenarios?: boolean;
+  scenario?: string;
+  scenarioFile?: string;
+  replay?: string;
+  speed?: string;
+  seed?: string;
+  count: string;
+  tcp?: string;
+  serial: string[];
+  fault: string[];
+  quiet?: boolean;
+}
+
+export interface EmuIo {
+  stdout: { write(text: string): unknown };
+  isTty: boolean;
+  waitForStop(): Promise<void>;
+}
+
+/** On a terminal the status refreshes in place every second; otherwise a plain line every 5 s. */
+const TTY_REFRESH_MS = 1000;
+const LOG_EVERY_MS = 5000;
+
+async function printScenarios(io: EmuIo): Promise<void> {
+  for (const s of await listScenarios()) {
+    const summary = s.description.split(/(?<=\.)\s/)[0] ?? "";
+    io.stdout.write(`${s.name.padEnd(14)} ${summary}\n`);
+  }
+}
+
+function serveRequests(flags: EmuFlags): ServeRequest[] {
+  const requests: ServeRequest[] = [];
+  if (flags.tcp !== undefined) requests.push({ kind: "tcp", ...parseHostPort(flags.tcp) });
+  if (flags.serial.length > 0) requests.push({ kind: "serial", paths: flags.serial });
+  if (requests.length === 0) throw usageError("nothing to serve on: give --tcp HOST:PORT or --serial PATH");
+  return requests;
+}
+
+export async function runEmu(flags: EmuFlags, io: EmuIo): Promise<void> {
+  if (flags.listScenarios) return printScenarios(io);
+  if (flags.scenario !== undefined && flags.scenarioFile !== undefined)
+    throw usageError("give either --scenario or --scenario-file, not both");
+  const count = parseCount(flags.count);
+  const options: Parameters<typeof startEmulator>[0] = {
+    count,
+    faults: flags.fault.map(parseFault),
+    serve: serveRequests(flags),
+  };
+  if (flags.serial.length > count)
+    throw usageError(`${flags.serial.length} --serial paths for ${count} batteries`);
+  if (flags.scenario !== undefined) options.scenario = flags.scenario;
+  if (flags.scenarioFile !== undefined) options.scenarioFile = flags.scenarioFile;
+  if (flags.replay !== undefined) options.replay = flags.replay;
+  if (flags.speed !== undefined) options.speed = parsePositiveNumber("--speed", flags.speed);
+  if (flags.seed !== undefined) options.seed = parseSeed(flags.seed);
+
+  const emulator = await startEmulator(options);
+  const name = emulator.scenario?.name ?? "default profile";
+  io.stdout.write(`bms-emu: ${count} battery(ies), scenario ${name}, speed ${emulator.speed}x\n`);
+  emulator.batteries.forEach((battery, i) => {
+    const where = emulator.served.endpoints[i]?.map((e) => e.description).join(", ") || "not served";
+    io.stdout.write(`bms-emu: #${i + 1} ${battery.address} ${battery.profile.bleName} serving ${where}\n`);
+  });
+  const stopStatus = flags.quiet ? () => {} : startStatus(emulator, io);
+  await io.waitForStop();
+  stopStatus();
+  await emulator.stop();
+  io.stdout.write("bms-emu: stopped\n");
+}
+
+function startStatus(emulator: Awaited<ReturnType<typeof startEmulator>>, io: EmuIo): () => void {
+  const lines = () =>
+    emulator.batteries.map((b, i) => formatStatusLine(i, b, emulator.served.endpoints[i] ?? []));
+  let printed = 0;
+  let lastLog = 0;
+  const tick = () => {
+    const now = Date.now();
+    if (io.isTty) {
+      // Move the cursor back over the previous block and redraw it (ANSI CPL + EL).
+      const up = printed > 0 ? `\x1b[${printed}F` : "";
+      const text = lines().map((l) => `\x1b[2K${l}`);
+      io.stdout.write(`${up}${text.join("\n")}\n`);
+      printed = text.length;
+    } else if (now - lastLog >= LOG_EVERY_MS) {
+      io.stdout.write(`${lines().join("\n")}\n`);
+      lastLog = now;
+    } else {
+      for (const battery of emulator.batteries) battery.sync();
+    }
+  };
+  tick();
+  const timer = setInterval(tick, io.isTty ? TTY_REFRESH_MS : TTY_REFRESH_MS);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,41 @@
+/** Parsers for bms-emu's flag values: each returns the value or throws a one-line usage problem. */
+import { BmsError } from "../errors.js";
+import type { FaultSpec } from "./behaviors/faults.js";
+import { parseFaultSpec } from "./behaviors/parse-fault.js";
+
+const usage = (message: string): BmsError => new BmsError("USAGE", message);
+
+/** `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces); port 0 = any free port. */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(":");
+  if (colon < 0) throw usage(`--tcp "${text}" needs HOST:PORT (e.g. 127.0.0.1:8899)`);
+  const host = text.slice(0, colon).replace(/^\[(.*)\]$/, "$1") || "0.0.0.0";
+  const port = Number(text.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw usage(`--tcp "${text}" has an invalid port (0–65535)`);
+  return { host, port };
+}
+
+export function parsePositiveNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw usage(`${flag} "${text}" must be a positive number`);
+  return value;
+}
+
+export function parseCount(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw usage(`--count "${text}" must be 1–64`);
+  return value;
+}
+
+export function parseSeed(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw usage(`--seed "${text}" must be an integer`);
+  return value;
+}
+
+export function parseFault(text: string): FaultSpec {
+  const parsed = parseFaultSpec(text);
+  if (!parsed.ok) throw usage(parsed.problem);
+  return parsed.spec;
+}

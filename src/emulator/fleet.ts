@@ -1,0 +1,63 @@
+/**
+ * Several independent emulated batteries in one process (`--count N`), like the user's bank of eight:
+ * distinct deterministic MAC addresses (A5:C2:37 OUI, the DP04S modules' own), distinct barcodes and
+ * starting SoC, and — in a bank of two or more — a mildly weak cell 2 in the last battery. All keep the
+ * real BLE name, as in the seed's scan output, where every battery advertises DP04S007L4S200A.
+ */
+import type { Clock } from "../util/clock.js";
+import { createEmulatedBattery, type EmulatedBattery, type EmulatedBatteryOptions } from "./battery.js";
+import type { FaultSpec } from "./behaviors/faults.js";
+import { cellProfile, type ProfileOverrides, resolveProfile } from "./profile.js";
+
+export interface FleetOptions {
+  count: number;
+  /** Options every battery shares (scenario profile, timeline, responder…). */
+  base: EmulatedBatteryOptions;
+  faults?: readonly FaultSpec[];
+  seed?: number;
+  speed?: number;
+  clock?: Clock;
+}
+
+/** `A5:C2:37:E0:00:01` for index 0, …: the E0 byte marks an emulator. */
+export function emulatedMac(index: number): string {
+  const n = index + 1;
+  const hex = (v: number) => v.toString(16).toUpperCase().padStart(2, "0");
+  return `A5:C2:37:E0:${hex((n >> 8) & 0xff)}:${hex(n & 0xff)}`;
+}
+
+/** Each further battery starts 4 % of nominal lower (never below 5 %). */
+const SOC_STEP = 0.04;
+const WEAK_CELL_CAPACITY = 0.85;
+
+function fleetOverrides(base: EmulatedBatteryOptions, index: number, count: number): ProfileOverrides {
+  const profile = resolveProfile(base.scenarioProfile, base.profile);
+  const overrides: ProfileOverrides = { barcode: `EMU-${String(index + 1).padStart(4, "0")}` };
+  if (count === 1) return overrides;
+  const floor = profile.nominalAh * 0.05;
+  const initial = { ...profile.initial };
+  initial.remainingAh = Math.max(floor, initial.remainingAh - profile.nominalAh * SOC_STEP * index);
+  overrides.initial = initial;
+  if (index === count - 1) {
+    const cells = Array.from({ length: profile.cellCount }, (_, i) => ({ ...profile.cells[i] }));
+    cells[1] = { ...cells[1], capacityAh: cellProfile(profile, 1).capacityAh * WEAK_CELL_CAPACITY };
+    overrides.cells = cells;
+  }
+  return overrides;
+}
+
+export function createFleet(options: FleetOptions): EmulatedBattery[] {
+  const seed = options.seed ?? 1;
+  return Array.from({ length: options.count }, (_, index) => {
+    const battery: EmulatedBatteryOptions = {
+      ...options.base,
+      profile: { ...options.base.profile, ...fleetOverrides(options.base, index, options.count) },
+      faults: [...(options.base.faults ?? []), ...(options.faults ?? [])],
+      address: emulatedMac(index),
+      seed: seed + index,
+    };
+    if (options.speed !== undefined) battery.speed = options.speed;
+    if (options.clock !== undefined) battery.clock = options.clock;
+    return createEmulatedBattery(battery);
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Transport wiring, table-driven: each transport kind is one row that starts an endpoint for one battery.
+ * Adding a medium (e.g. BLE via bleno, `--hci`) is one row plus its request type.
+ */
+import { BmsError } from "../errors.js";
+import type { EmulatedBattery } from "./battery.js";
+import { serveSerial } from "./serial-port.js";
+import { serveTcp } from "./tcp-server.js";
+
+/** What the user asked to serve on, before it is spread over the batteries. */
+export type ServeRequest =
+  | { kind: "tcp"; host: string; port: number }
+  | { kind: "serial"; paths: string[]; baudRate?: number };
+
+export interface Endpoint {
+  /** e.g. `tcp 127.0.0.1:8899`, `serial /dev/ttyUSB0`. */
+  description: string;
+  /** For TCP endpoints, the bound port (useful with port 0). */
+  port?: number;
+  /** Whether a central is connected (undefined when the medium cannot tell). */
+  readonly connected?: boolean;
+  close(): Promise<void>;
+}
+
+type Starter<R> = (battery: EmulatedBattery, index: number, request: R) => Promise<Endpoint | undefined>;
+
+type StarterTable = { [K in ServeRequest["kind"]]: Starter<Extract<ServeRequest, { kind: K }>> };
+
+export const TRANSPORTS: StarterTable = {
+  // Battery i listens on PORT+i (port 0: each on a free port).
+  tcp: async (battery, index, request) => {
+    const server = await serveTcp(battery, {
+      host: request.host,
+      port: request.port === 0 ? 0 : request.port + index,
+    });
+    return {
+      description: `tcp ${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`,
+      port: server.port,
+      get connected() {
+        return server.connected;
+      },
+      close: () => server.close(),
+    };
+  },
+  // Battery i uses the i-th --serial path; batteries without one are not on serial.
+  serial: async (battery, index, request) => {
+    const path = request.paths[index];
+    if (path === undefined) return undefined;
+    const options = request.baudRate === undefined ? { path } : { path, baudRate: request.baudRate };
+    const serial = await serveSerial(battery, options);
+    return { description: `serial ${serial.path}`, close: () => serial.close() };
+  },
+};
+
+export interface Served {
+  /** endpoints[i] = the endpoints of battery i. */
+  endpoints: Endpoint[][];
+  close(): Promise<void>;
+}
+
+export async function serveBatteries(
+  batteries: readonly EmulatedBattery[],
+  requests: readonly ServeRequest[],
+): Promise<Served> {
+  const endpoints: Endpoint[][] = batteries.map(() => []);
+  const close = async () => {
+    await Promise.all(endpoints.flat().map((e) => e.close()));
+  };
+  try {
+    for (const request of requests) {
+      const start = TRANSPORTS[request.kind] as Starter<ServeRequest>;
+      for (const [index, battery] of batteries.entries()) {
+        const endpoint = await start(battery, index, request);
+        if (endpoint) endpoints[index]?.push(endpoint);
+      }
+    }
+  } catch (error) {
+    await close();
+    throw error instanceof BmsError ? error : new BmsError("IO", String(error), {}, { cause: error });
+  }
+  return { endpoints, close };
+}
