@@ -36,7 +36,8 @@ function fleetOverrides(base: EmulatedBatteryOptions, index: number, count: numb
   if (count === 1) return overrides;
   const floor = profile.nominalAh * 0.05;
   const initial = { ...profile.initial };
-  initial.remainingAh = Math.max(floor, initial.remainingAh - profile.nominalAh * SOC_STEP * index);
+  const lowered = Math.max(floor, initial.remainingAh - profile.nominalAh * SOC_STEP * index);
+  initial.remainingAh = Math.round(lowered * 100) / 100; // the wire resolution, 10 mAh
   overrides.initial = initial;
   if (index === count - 1) {
     const cells = Array.from({ length: profile.cellCount }, (_, i) => ({ ...profile.cells[i] }));

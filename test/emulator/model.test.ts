@@ -149,3 +149,29 @@ describe("BatteryModel", () => {
     expect(model.snapshot().balanceRaw).toBe(0); // only while charging
   });
 });
+
+describe("BatteryModel protections (more)", () => {
+  it("a short circuit trips at once, opens the discharge FET and releases after its delay", () => {
+    const model = new BatteryModel(resolveProfile());
+    model.setDemand(-900);
+    model.advance(1);
+    const s = model.snapshot();
+    expect(s.protectionRaw & bit(10)).toBe(bit(10));
+    expect(s.fetRaw & 0b10).toBe(0);
+    expect(s.errorCounters[0]).toBe(1); // §6: short-circuit is counter word 0
+    model.setDemand(0);
+    model.advance(6);
+    expect(model.snapshot().protectionRaw & bit(10)).toBe(0);
+  });
+
+  it("pack over-voltage uses the EEPROM threshold, so a saved parameter changes the trip point", () => {
+    const model = new BatteryModel(resolveProfile({ initial: { currentA: 0 } }));
+    model.params.set(0x20, 1300); // POVP 13.00 V (10 mV units, jbd-protocol §6)
+    model.params.set(0x21, 1200);
+    model.advance(30); // at rest the model steps 10 s at a time, so allow a few steps for the 2 s delay
+    const s = model.snapshot();
+    expect(s.voltageV).toBeGreaterThan(13);
+    expect(s.protectionRaw & bit(2)).toBe(bit(2));
+    expect(s.fetRaw).toBe(0b10);
+  });
+});
