@@ -56,6 +56,30 @@ function unavailable(hci: HciSelection, why: string, cause?: unknown): BmsError 
   );
 }
 
+/**
+ * noble's HCI bindings console.log a multi-line "noble warning: …" on stdout when the adapter is
+ * unsupported or unauthorized, which would corrupt `--json` output and repeat what our one-line
+ * ADAPTER_UNAVAILABLE already says. Only those exact lines are diverted to the debug log.
+ */
+const NOBLE_CONSOLE_LINES = [
+  /^noble warning: /,
+  /^ {15}(Try to run with|\[sudo\] NOBLE_HCI_DEVICE_ID|or see README|https:\/\/github\.com\/sandeepmistry\/noble)/,
+];
+let consoleFiltered = false;
+let debugSink: ((line: string) => void) | undefined;
+
+function divertNobleConsole(logger: Logger | undefined): void {
+  debugSink = logger ? (line) => logger.debug(line) : debugSink;
+  if (consoleFiltered) return;
+  consoleFiltered = true;
+  const original = console.log.bind(console);
+  console.log = (...args: unknown[]) => {
+    const first = args[0];
+    if (typeof first === "string" && NOBLE_CONSOLE_LINES.some((re) => re.test(first))) debugSink?.(first);
+    else original(...args);
+  };
+}
+
 async function createNoble(hci: HciSelection): Promise<Noble> {
   try {
     const { withBindings } = await import("@stoprocent/noble");
@@ -96,6 +120,7 @@ export async function openBleAdapter(options: BleAdapterOptions): Promise<BleAda
   if (hci.driver === "uart" && !existsSync(hci.port)) {
     throw unavailable(hci, `serial port ${hci.port} does not exist`);
   }
+  divertNobleConsole(logger);
   const noble = await createNoble(hci);
   // noble prints its warnings with console.warn; they belong in our log instead.
   noble.removeAllListeners("warning");
