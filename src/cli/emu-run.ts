@@ -35,7 +35,7 @@ export interface EmuIo {
   waitForStop(): Promise<void>;
 }
 
-/** On a terminal the status refreshes in place every second; otherwise a plain line every 5 s. */
+/** The batteries are synced (and, on a terminal, redrawn in place) every second; logs get lines every 5 s. */
 const TTY_REFRESH_MS = 1000;
 const LOG_EVERY_MS = 5000;
 
@@ -107,6 +107,6 @@ function startStatus(emulator: Awaited<ReturnType<typeof startEmulator>>, io: Em
     }
   };
   tick();
-  const timer = setInterval(tick, io.isTty ? TTY_REFRESH_MS : TTY_REFRESH_MS);
+  const timer = setInterval(tick, TTY_REFRESH_MS);
   return () => clearInterval(timer);
 }

@@ -118,7 +118,8 @@ export class EmulatedBattery {
   connect(): EmulatorPort {
     if (this.#port?.isOpen) throw new BmsError("BUSY", `${this.address} already has a connection`);
     this.#assembler = new FrameAssembler();
-    this.#responder.reset();
+    // Factory mode is NOT reset here: the BMS behind the BLE/RS485 bridge never sees the link drop, so a
+    // client that disconnects in factory mode leaves the BMS there (a reboot clears it).
     this.#port = new PortImpl({
       clock: this.clock,
       handleBytes: (_port, bytes) => this.#handleBytes(bytes),

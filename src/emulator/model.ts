@@ -6,7 +6,7 @@
  */
 import { ocvVolts } from "./ocv.js";
 import { balanceFromParameters, parametersFromProfile, protectionFromParameters } from "./parameters.js";
-import { type BatteryProfile, type CellProfile, cellProfile } from "./profile.js";
+import { type BatteryProfile, type CellProfile, cellProfile, type ProtectionProfile } from "./profile.js";
 import { type Measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./protection.js";
 
 /** Longest simulation sub-step; protection delays are resolved to this granularity. */
@@ -37,6 +37,12 @@ export interface BatterySnapshot {
   /** bit0 charge FET on, bit1 discharge FET on (jbd-protocol §3). */
   fetRaw: number;
   errorCounters: number[];
+}
+
+/** Settings decoded from the EEPROM image once per advance(). */
+interface StepSettings {
+  protection: ProtectionProfile;
+  balance: ReturnType<typeof balanceFromParameters>;
 }
 
 /** What a cell event may change. */
@@ -126,10 +132,15 @@ export class BatteryModel {
   }
 
   advance(seconds: number): void {
+    // The EEPROM image cannot change inside one advance(), so its settings are decoded once here.
+    const settings: StepSettings = {
+      protection: protectionFromParameters(this.params, this.profile.protection),
+      balance: balanceFromParameters(this.params),
+    };
     let left = seconds;
     while (left > 1e-9) {
       const dt = Math.min(this.#currentA === 0 && this.#demandA === 0 ? IDLE_STEP_S : MAX_STEP_S, left);
-      this.#step(dt);
+      this.#step(dt, settings);
       left -= dt;
     }
   }
@@ -158,15 +169,15 @@ export class BatteryModel {
     return current;
   }
 
-  #step(dt: number): void {
+  #step(dt: number, settings: StepSettings): void {
     this.#timeS += dt;
     const current = this.#gatedCurrent();
     this.#currentA = current;
     this.#integrateCharge(current, dt);
     this.#integrateHeat(current, dt);
     const cellsMv = this.#cellsMv();
-    this.#updateBalancing(cellsMv, current, dt);
-    this.#updateProtection(cellsMv, current);
+    this.#updateBalancing(cellsMv, current, dt, settings.balance);
+    this.#updateProtection(cellsMv, current, settings.protection);
     this.#currentA = this.#gatedCurrent();
   }
 
@@ -192,8 +203,7 @@ export class BatteryModel {
     this.#temperatureC += ((heatW - lossW) * dt) / this.profile.thermal.heatCapacityJPerK;
   }
 
-  #updateBalancing(cellsMv: number[], current: number, dt: number): void {
-    const settings = balanceFromParameters(this.params);
+  #updateBalancing(cellsMv: number[], current: number, dt: number, settings: StepSettings["balance"]): void {
     const maxMv = Math.max(...cellsMv);
     const minMv = Math.min(...cellsMv);
     const allowed =
@@ -208,7 +218,7 @@ export class BatteryModel {
     });
   }
 
-  #updateProtection(cellsMv: number[], current: number): void {
+  #updateProtection(cellsMv: number[], current: number, settings: ProtectionProfile): void {
     const temps = this.#temperaturesC();
     const m: Measurements = {
       maxCellMv: Math.max(...cellsMv),
@@ -219,7 +229,6 @@ export class BatteryModel {
       currentA: current,
       demandA: this.#demandA,
     };
-    const settings = protectionFromParameters(this.params, this.profile.protection);
     for (const counter of this.#protection.update(m, settings, this.#timeS)) {
       this.#errorCounters[counter] = ((this.#errorCounters[counter] ?? 0) + 1) & 0xffff;
       this.#calibrateCounter(counter);

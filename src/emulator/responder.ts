@@ -26,7 +26,7 @@ export type Response = Uint8Array | { chunks: Uint8Array[] };
 export interface Responder {
   /** The response, or undefined for no answer. */
   respond(request: RequestFrame): Response | undefined;
-  /** Forget session state (factory mode), as after a reboot or a new connection. */
+  /** Forget session state (factory mode), as after a BMS reboot. */
   reset(): void;
 }
 

@@ -162,3 +162,17 @@ describe("JBD responder", () => {
     expect(battery.requests.filter((r) => r.op === "write")).toHaveLength(1);
   });
 });
+
+describe("factory mode across connections", () => {
+  it("survives a reconnect (the BMS never sees the link) and ends with a reboot", () => {
+    const battery = frozen();
+    const first = wire(battery);
+    first.send(hex("DD 5A 00 02 56 78 FF 30 77"));
+    first.port.close();
+    const second = wire(battery);
+    expect(decoded(second.send(encodeReadRequest(0x24)))).toMatchObject({ value: { rawU16: 3650 } });
+    battery.reboot();
+    const third = wire(battery);
+    expect(decoded(third.send(encodeReadRequest(0x24)))).toMatchObject({ type: "error_reply", status: 0x81 });
+  });
+});
