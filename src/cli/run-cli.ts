@@ -30,11 +30,14 @@ export function usageError(message: string): BmsError {
 }
 
 export async function runCli(program: Command, argv: string[]): Promise<void> {
-  program.exitOverride();
-  program.configureOutput({
-    // commander prints its own one-line messages for unknown options and missing arguments
-    writeErr: (text) => process.stderr.write(text),
-  });
+  // sub-commands copy these settings only when created, and they are registered before this runs
+  for (const command of allCommands(program)) {
+    command.exitOverride();
+    command.configureOutput({
+      // commander prints its own one-line messages for unknown options and missing arguments
+      writeErr: (text) => process.stderr.write(text),
+    });
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -46,4 +49,8 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     }
     process.exitCode = code;
   }
+}
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
 }

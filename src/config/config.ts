@@ -93,16 +93,48 @@ function bracketIpv6(host: string): string {
 
 const MASK = "********";
 
-/** The effective config for `--print-config`: secrets masked, the parsed address object omitted. */
+/**
+ * The effective config in the file's own shape (snake_case keys, seconds), secrets masked: what
+ * `run --print-config` prints, and a valid config file once the password is filled in.
+ */
 export function printableConfig(config: BridgeConfig): Record<string, unknown> {
+  const { mqtt, bridge } = config;
+  const optional = (key: string, value: unknown) => (value === undefined ? {} : { [key]: value });
   return {
     version: config.version,
-    batteries: config.batteries.map(({ target: _target, ...battery }) => battery),
+    batteries: config.batteries.map((b) => ({
+      id: b.id,
+      name: b.name,
+      address: b.address,
+      hci: b.hci,
+      poll_interval: b.pollIntervalS,
+      disconnect_between_polls: b.disconnectBetweenPolls,
+    })),
     mqtt: {
-      ...config.mqtt,
-      ...(config.mqtt.password !== undefined && { password: MASK }),
+      broker: mqtt.url,
+      ...optional("username", mqtt.username),
+      ...optional("password", mqtt.password === undefined ? undefined : MASK),
+      tls: mqtt.tls,
+      ...optional("ca_file", mqtt.caFile),
+      client_id: mqtt.clientId,
+      qos: mqtt.qos,
+      topic_prefix: mqtt.topicPrefix,
+      ha_discovery: mqtt.haDiscovery,
+      ha_discovery_prefix: mqtt.haDiscoveryPrefix,
     },
-    bridge: config.bridge,
-    log: config.log,
+    bridge: {
+      poll_interval: bridge.pollIntervalS,
+      max_connections: bridge.maxConnections,
+      disconnect_between_polls: bridge.disconnectBetweenPolls,
+      connect_timeout: bridge.connectTimeoutMs / 1000,
+      request_timeout: bridge.requestTimeoutMs / 1000,
+      request_attempts: bridge.requestAttempts,
+      stale_after_polls: bridge.staleAfterPolls,
+      offline_after_polls: bridge.offlineAfterPolls,
+      backoff_max: bridge.backoffMaxMs / 1000,
+      jitter: bridge.jitter,
+      ...optional("energy_state_file", bridge.energyStateFile),
+    },
+    log: { level: config.log.level, json: config.log.json },
   };
 }

@@ -38,26 +38,10 @@ export interface LinkFactory {
   close(): Promise<void>;
 }
 
-/** The BLE adapter lands in src/transport/ble; this module only knows its factory's name. */
-const BLE_MODULE = "./ble/index.js";
-
+/** The noble adapter is loaded only when a BLE battery is configured (noble is an optional dependency). */
 async function defaultBleOpener(hci: string, ctx: { clock: Clock; logger: Logger }): Promise<AdapterOpener> {
-  let module: {
-    createBleOpener?: (options: { hci: string; clock: Clock; logger: Logger }) => Promise<AdapterOpener>;
-  };
-  try {
-    module = await import(BLE_MODULE);
-  } catch (error) {
-    throw new BmsError(
-      "ADAPTER_UNAVAILABLE",
-      `BLE support could not be loaded (${(error as Error).message})`,
-      { hci },
-      { cause: error },
-    );
-  }
-  if (!module.createBleOpener)
-    throw new BmsError("ADAPTER_UNAVAILABLE", "BLE support is not available in this build", { hci });
-  return module.createBleOpener({ hci, ...ctx });
+  const { createBleOpener } = await import("./ble/opener.js");
+  return createBleOpener({ hci, ...ctx });
 }
 
 export function createLinkFactory(ctx: LinkFactoryContext): LinkFactory {

@@ -176,6 +176,13 @@ describe("loadConfig precedence: flags > env > file > defaults", () => {
     expect(printed).not.toContain("hunter2");
     expect(printed).toContain('"password":"********"');
   });
+
+  it("prints the effective config as a valid config file that loads to the same config", () => {
+    const config = loadConfig({ file, env: { MQTT_TLS: "1", POLL_INTERVAL: "9" }, randomHex: fixedHex });
+    const printed = JSON.stringify(printableConfig(config));
+    const again = loadConfig({ file: { path: "printed.json", text: printed }, randomHex: () => "ffff" });
+    expect(again).toEqual({ ...config, mqtt: { ...config.mqtt, password: "********" } });
+  });
 });
 
 describe("loadConfig rejects every invalid value with a message naming where it came from", () => {

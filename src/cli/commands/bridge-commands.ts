@@ -2,8 +2,16 @@
 import type { Command } from "commander";
 import { registerDecode } from "./decode.js";
 import { registerDiscover } from "./discover.js";
+import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
+import { registerService } from "./service.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const BRIDGE_COMMANDS: RegisterCommand[] = [registerDecode, registerScan, registerDiscover];
+export const BRIDGE_COMMANDS: RegisterCommand[] = [
+  registerRun,
+  registerScan,
+  registerDiscover,
+  registerService,
+  registerDecode,
+];

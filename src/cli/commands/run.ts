@@ -1,0 +1,45 @@
+/**
+ * `bms-bridge run` (also what a bare `bms-bridge` does, like the seed's `python eco_worthy_bridge.py`):
+ * env + flags + config file → the bridge, until SIGINT/SIGTERM. On a signal it stops cleanly (links
+ * closed, bridge state `offline` published) and exits 0; a second signal exits at once.
+ */
+import type { Command } from "commander";
+import { stringify as stringifyYaml } from "yaml";
+import { startBridge } from "../../bridge/bridge.js";
+import { printableConfig } from "../../config/config.js";
+import { systemClock } from "../../util/clock.js";
+import { addConfigOptions, configFromCommand, processLogger } from "../config-options.js";
+
+export function registerRun(program: Command): void {
+  const command = program
+    .command("run", { isDefault: true })
+    .description("poll the configured batteries and publish to MQTT (the default command)")
+    .option("--print-config", "print the effective configuration (secrets masked) and exit");
+  addConfigOptions(command).action(async (flags: Record<string, unknown>) => {
+    if (flags.printConfig) {
+      const config = await configFromCommand(flags, { env: process.env }, { requireBattery: false });
+      process.stdout.write(stringifyYaml(printableConfig(config)));
+      return;
+    }
+    const config = await configFromCommand(flags, { env: process.env });
+    const logger = processLogger(config.log.level, config.log.json, (line) => process.stdout.write(line));
+    const bridge = await startBridge({ config, logger, clock: systemClock });
+    await untilSignal(logger);
+    await bridge.stop();
+    logger.info("bms-bridge stopped");
+  });
+}
+
+/** Resolves on the first SIGINT/SIGTERM; a second one while stopping exits immediately. */
+export function untilSignal(logger: { info(message: string): void }): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info(`${signal} received, stopping`);
+      process.once("SIGINT", () => process.exit(130));
+      process.once("SIGTERM", () => process.exit(143));
+      resolve();
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+}
