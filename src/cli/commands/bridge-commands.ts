@@ -1,6 +1,7 @@
 /** Every `bms-bridge` sub-command registers itself here: one import and one list entry per command. */
 import type { Command } from "commander";
 import { registerDecode } from "./decode.js";
+import { registerDemo } from "./demo.js";
 import { registerDiscover } from "./discover.js";
 import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
@@ -10,6 +11,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const BRIDGE_COMMANDS: RegisterCommand[] = [
   registerRun,
+  registerDemo,
   registerScan,
   registerDiscover,
   registerService,

@@ -1,0 +1,85 @@
+/**
+ * `bms-bridge demo` spawned as `npm start` runs it: the banner, the seed's log lines, retained telemetry on
+ * the embedded broker, a clean exit on SIGINT, and a busy port reported with the flag to change it.
+ */
+import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import mqtt from "mqtt";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const TSX = join(ROOT, "node_modules/.bin/tsx");
+const CLI = join(ROOT, "src/cli/bms-bridge.ts");
+
+describe("bms-bridge demo", () => {
+  it("serves emulated batteries through the embedded broker and stops on SIGINT", async () => {
+    const child = spawn(
+      TSX,
+      [CLI, "demo", "--count", "3", "--port", "0", "--no-ws", "--poll-interval", "1"],
+      {
+        cwd: ROOT,
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (d) => {
+      output += String(d);
+    });
+    child.stderr.on("data", (d) => {
+      output += String(d);
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/Published →/.test(output) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const port = Number(/broker\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      expect(port).toBeGreaterThan(0);
+      expect(output).toContain(`watch       mosquitto_sub -h localhost -p ${port} -t 'accusolar/#' -v`);
+      expect(output).toMatch(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO \[\d\] Published → [\d.]+V \| [-\d.]+A \| SoC \d+% \|/m,
+      );
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4 });
+      const seen = new Map<string, string>();
+      client.on("message", (t, p) => seen.set(t, p.toString()));
+      await client.subscribeAsync("accusolar/#");
+      while (
+        !["1", "2", "3"].every((id) => seen.has(`accusolar/battery/${id}/soc`)) &&
+        Date.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(Number(seen.get("accusolar/battery/voltage"))).toBeGreaterThan(10);
+      expect(seen.get("accusolar/bridge/state")).toBe("online");
+      await client.endAsync();
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("reports a busy broker port and suggests --port", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(
+          TSX,
+          [CLI, "demo", "--port", String(port), "--no-ws"],
+          { cwd: ROOT, timeout: 30_000 },
+          (error, _out, stderr) =>
+            resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr }),
+        );
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`MQTT port ${port} on 127.0.0.1 is already in use`);
+      expect(run.stderr).toContain("choose another with --port");
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+});
