@@ -104,7 +104,10 @@ describe.skipIf(skip)("the bridge process through battery outages", () => {
       CASES.forEach((what, i) => {
         const id = ids[i] as string;
         const base = `accusolar/battery/${id}/`;
-        const offlineAt = all.findIndex((m) => m.topic === `${base}availability` && m.payload === "offline");
+        const availability = (state: string) => (m: (typeof all)[number]) =>
+          m.topic === `${base}availability` && m.payload === state;
+        // the outage's offline is the first one after the battery was online (a slow start may add one before)
+        const offlineAt = indexFrom(all, all.findIndex(availability("online")), availability("offline"));
         const isValue = (m: (typeof all)[number]) =>
           m.topic.startsWith(base) && m.topic !== `${base}availability` && m.payload !== "";
         const recoveredAt = indexFrom(all, offlineAt, isValue);
