@@ -12,7 +12,7 @@
  * - Logs once per state change; while failing, at most one line per back-off step.
  */
 import type { BatteryConfig, PollingConfig } from "../config/config.js";
-import { type BmsError, isBmsError, toBmsError } from "../errors.js";
+import { BmsError, isBmsError, toBmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { BasicInfo } from "../protocol/registers/basic-info.js";
 import type { CellVoltages } from "../protocol/registers/cell-voltages.js";
@@ -115,6 +115,31 @@ export class BatterySession {
       if (!options.keepConnected || this.#closed || options.signal?.aborted) await this.#disconnect();
     }
     return ok;
+  }
+
+  /**
+   * Runs work other than the regular poll (MOSFET control) on this battery's client, connecting when
+   * needed. The poller calls it between the polls of the battery's group, never during one, so the link
+   * and the adapter see one operation at a time. Errors reach the caller; a dead link is dropped; the
+   * link is closed afterwards unless it is kept.
+   */
+  async withClient<T>(operation: (client: BmsClient) => Promise<T>, options: PollOptions): Promise<T> {
+    if (this.#closed)
+      throw new BmsError("CANCELED", `${this.#name()}: stopping`, { battery: this.battery.id });
+    try {
+      return await operation(await this.#connect(options.signal));
+    } catch (error) {
+      const failure = toBmsError(error);
+      if (LINK_FATAL.has(failure.code)) await this.#disconnect();
+      throw failure;
+    } finally {
+      if (!options.keepConnected || this.#closed || options.signal?.aborted) await this.#disconnect();
+    }
+  }
+
+  /** Takes a reading made outside poll() (the read-back after a control write) as the latest one. */
+  acceptReading(basic: BasicInfo, cells: CellVoltages): void {
+    this.#emitReading(basic, cells);
   }
 
   async close(): Promise<void> {

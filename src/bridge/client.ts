@@ -6,13 +6,14 @@
  * - BLE-module `FF AA` frames and bytes the assembler rejected (bad checksum, junk).
  * Timeouts grow per attempt (aiobmsble does the same: prior-art §5), bounded.
  *
- * The client can only READ: it has no way to build a write frame (the bridge never writes to a BMS).
+ * The client READS; the one write it can build is 0xE1 MOSFET control (jbd-protocol §7), used only by the
+ * guarded control feature when the bridge runs with --allow-control (src/bridge/control/).
  */
 import { BmsError, isBmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { FrameAssembler } from "../protocol/assembler.js";
 import { toHex } from "../protocol/bytes.js";
-import { encodeReadRequest } from "../protocol/frame.js";
+import { encodeReadRequest, encodeWriteRequest } from "../protocol/frame.js";
 import { type BasicInfo, decodeBasicInfo } from "../protocol/registers/basic-info.js";
 import { type CellVoltages, decodeCellVoltages } from "../protocol/registers/cell-voltages.js";
 import { decodeHardwareVersion } from "../protocol/registers/hardware-version.js";
@@ -89,7 +90,21 @@ export class BmsClient {
 
   /** Reads one register; resolves with the matching response frame (status 0). */
   read(register: number): Promise<ResponseFrame> {
-    const run = this.#queue.then(() => this.#readWithRetries(register));
+    return this.#enqueue(register, encodeReadRequest(register));
+  }
+
+  /**
+   * Writes the 0xE1 forced-off mask (jbd-protocol §7: `DD 5A E1 02 00 XX`, bit0 charge, bit1 discharge)
+   * and resolves with the acknowledgement. Queued behind any read in progress, like every request.
+   * Retrying is safe: the write sets the mask, it does not toggle it.
+   */
+  writeMosfetControl(forcedOffMask: number): Promise<ResponseFrame> {
+    const data = Uint8Array.of(0x00, forcedOffMask & 0b11);
+    return this.#enqueue(REGISTER_MOSFET_CONTROL, encodeWriteRequest(REGISTER_MOSFET_CONTROL, data));
+  }
+
+  #enqueue(register: number, request: Uint8Array): Promise<ResponseFrame> {
+    const run = this.#queue.then(() => this.#sendWithRetries(register, request));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -126,11 +141,11 @@ export class BmsClient {
     return decoded.value;
   }
 
-  async #readWithRetries(register: number): Promise<ResponseFrame> {
+  async #sendWithRetries(register: number, request: Uint8Array): Promise<ResponseFrame> {
     let timeoutMs = this.#options.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#attempt(register, timeoutMs);
+        return await this.#attempt(register, request, timeoutMs);
       } catch (error) {
         if (!isBmsError(error, "TIMEOUT") || attempt >= this.#options.attempts) throw error;
         this.#ctx.logger.debug(
@@ -141,7 +156,7 @@ export class BmsClient {
     }
   }
 
-  #attempt(register: number, timeoutMs: number): Promise<ResponseFrame> {
+  #attempt(register: number, request: Uint8Array, timeoutMs: number): Promise<ResponseFrame> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     // Bytes of an abandoned earlier reply must not be glued to this one (seed bug: stale fragments).
     this.#assembler.reset();
@@ -177,7 +192,7 @@ export class BmsClient {
           ),
         );
       }, timeoutMs);
-      this.#link.write(encodeReadRequest(register)).catch((error: unknown) => {
+      this.#link.write(request).catch((error: unknown) => {
         pending.reject(isBmsError(error) ? error : new BmsError("DISCONNECTED", String(error)));
       });
     });
@@ -241,6 +256,9 @@ export class BmsClient {
     this.#pending?.reject(error);
   }
 }
+
+/** jbd-protocol §7: MOSFET control. */
+const REGISTER_MOSFET_CONTROL = 0xe1;
 
 function hexByte(value: number): string {
   return value.toString(16).padStart(2, "0").toUpperCase();

@@ -9,7 +9,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
+import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
@@ -24,7 +24,7 @@ import {
 } from "./mqtt-options.js";
 import { OfflineQueue, type QueuedPublish, remainingExpiry } from "./offline-queue.js";
 import { bridgeStateTopic, topicMatches } from "./topics.js";
-import type { MqttMessageHandler, MqttPort, MqttPublishOptions } from "./types.js";
+import type { MqttMessageHandler, MqttMessageMeta, MqttPort, MqttPublishOptions } from "./types.js";
 
 export interface MqttConnectionContext {
   logger: Logger;
@@ -193,7 +193,7 @@ export class MqttConnection implements MqttPort {
     client.on("error", (error) => this.#onError(client, error));
     client.on("close", () => this.#onClose(client));
     client.on("reconnect", () => this.#onReconnect(client));
-    client.on("message", (topic, payload) => this.#dispatch(topic, payload));
+    client.on("message", (topic, payload, packet) => this.#dispatch(topic, payload, messageMeta(packet)));
   }
 
   #onConnect(client: MqttClient, rc: number): void {
@@ -318,16 +318,24 @@ export class MqttConnection implements MqttPort {
     this.#ctx.logger.warn(`MQTT ${problem}; retrying with back-off (up to ${max} s)`);
   }
 
-  #dispatch(topic: string, payload: Buffer): void {
+  #dispatch(topic: string, payload: Buffer, meta: MqttMessageMeta): void {
     for (const [filter, handlers] of this.#subscriptions) {
       if (!topicMatches(filter, topic)) continue;
       for (const handler of [...handlers]) {
         try {
-          handler(topic, payload);
+          handler(topic, payload, meta);
         } catch (error) {
           this.#ctx.logger.warn(`handler for ${filter} failed: ${(error as Error).message}`);
         }
       }
     }
   }
+}
+
+function messageMeta(packet: IPublishPacket): MqttMessageMeta {
+  const meta: MqttMessageMeta = { retain: packet.retain };
+  const properties = packet.properties;
+  if (properties?.userProperties !== undefined) meta.userProperties = properties.userProperties;
+  if (properties?.responseTopic !== undefined) meta.responseTopic = properties.responseTopic;
+  return meta;
 }

@@ -11,6 +11,7 @@
  * pile up (a missed slot is skipped, not queued).
  */
 import type { BatteryConfig, BridgeConfig } from "../config/config.js";
+import { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { LinkFactory } from "../transport/open-link.js";
 import { type Clock, sleep } from "../util/clock.js";
@@ -37,6 +38,17 @@ interface Group {
   key: string;
   slots: Slot[];
   overrunning: boolean;
+  /** Work queued by runExclusive(), run by the group loop between polls. */
+  tasks: Array<() => Promise<void>>;
+  /** Aborted to cut the loop's sleep short when a task arrives. */
+  wake: AbortController;
+}
+
+/** What runExclusive() hands its operation. */
+export interface ExclusiveAccess {
+  session: BatterySession;
+  keepConnected: boolean;
+  signal: AbortSignal;
 }
 
 /** Group key: one per BLE adapter, one per other battery. */
@@ -65,6 +77,34 @@ export class Poller {
     return this.#groups.map((g) => ({ key: g.key, batteryIds: g.slots.map((s) => s.session.battery.id) }));
   }
 
+  /**
+   * Runs `operation` for one battery inside its group's loop, after the poll in progress and before the
+   * next one, so it never overlaps a poll on the same link or adapter (MOSFET control uses it).
+   * Rejects with DEVICE_NOT_FOUND for an unknown battery and CANCELED when the poller stops first.
+   */
+  runExclusive<T>(batteryId: string, operation: (access: ExclusiveAccess) => Promise<T>): Promise<T> {
+    const group = this.#groups.find((g) => g.slots.some((s) => s.session.battery.id === batteryId));
+    const slot = group?.slots.find((s) => s.session.battery.id === batteryId);
+    if (!group || !slot) {
+      return Promise.reject(
+        new BmsError("DEVICE_NOT_FOUND", `no configured battery "${batteryId}"`, { batteryId }),
+      );
+    }
+    if (this.#abort.signal.aborted) return Promise.reject(stoppedError());
+    return new Promise<T>((resolve, reject) => {
+      group.tasks.push(async () => {
+        if (this.#abort.signal.aborted) return reject(stoppedError());
+        const access = {
+          session: slot.session,
+          keepConnected: slot.keepConnected,
+          signal: this.#abort.signal,
+        };
+        await operation(access).then(resolve, reject);
+      });
+      group.wake.abort();
+    });
+  }
+
   start(): void {
     if (this.#running.length > 0) return;
     this.#running = this.#groups.map((group) => this.#runGroup(group));
@@ -74,6 +114,7 @@ export class Poller {
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#running);
+    for (const group of this.#groups) for (const task of group.tasks.splice(0)) await task();
     for (const group of this.#groups) {
       for (const slot of group.slots) await slot.session.close();
     }
@@ -87,7 +128,7 @@ export class Poller {
       const key = groupKeyFor(battery);
       let group = byKey.get(key);
       if (!group) {
-        group = { key, slots: [], overrunning: false };
+        group = { key, slots: [], overrunning: false, tasks: [], wake: new AbortController() };
         byKey.set(key, group);
       }
       const session = new BatterySession(battery, {
@@ -107,19 +148,26 @@ export class Poller {
   async #runGroup(group: Group): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
+      await this.#runTasks(group);
       const slot = earliest(group.slots);
       const waitMs = slot.dueAt - this.#ctx.clock.now();
       if (waitMs > 0) {
         this.#noteOverrun(group, false);
         try {
-          await sleep(this.#ctx.clock, waitMs, signal);
+          await sleep(this.#ctx.clock, waitMs, AbortSignal.any([signal, group.wake.signal]));
         } catch {
-          return; // aborted
+          if (signal.aborted) return;
+          continue; // woken for a task
         }
       }
       await slot.session.poll({ keepConnected: slot.keepConnected, signal });
       this.#schedule(group, slot);
     }
+  }
+
+  async #runTasks(group: Group): Promise<void> {
+    if (group.wake.signal.aborted) group.wake = new AbortController();
+    while (group.tasks.length > 0) await (group.tasks.shift() as () => Promise<void>)();
   }
 
   #schedule(group: Group, slot: Slot): void {
@@ -152,6 +200,10 @@ export class Poller {
       this.#ctx.logger.info(`polling on ${group.key} keeps up with the poll interval again`);
     }
   }
+}
+
+function stoppedError(): BmsError {
+  return new BmsError("CANCELED", "the bridge is stopping");
 }
 
 function earliest(slots: Slot[]): Slot {

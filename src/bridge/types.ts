@@ -41,7 +41,17 @@ export interface MqttPublishOptions {
   messageExpirySeconds?: number;
 }
 
-export type MqttMessageHandler = (topic: string, payload: Buffer) => void;
+/** What a received message says beyond topic and payload (MQTT 5 properties are absent on 3.1.1). */
+export interface MqttMessageMeta {
+  /** Delivered from the broker's retained store (not published just now). */
+  retain: boolean;
+  /** MQTT 5 user properties. */
+  userProperties?: Record<string, string | string[]>;
+  /** MQTT 5 response topic. */
+  responseTopic?: string;
+}
+
+export type MqttMessageHandler = (topic: string, payload: Buffer, meta?: MqttMessageMeta) => void;
 
 export interface MqttPort {
   /** Resolves when the message is handed to the client (QoS 0) or acknowledged/queued (QoS 1/2). */

@@ -4,7 +4,7 @@
  * `connect()`/`disconnect()` and deliver inbound messages with `deliver()`.
  */
 import { topicMatches } from "../bridge/topics.js";
-import type { MqttMessageHandler, MqttPort, MqttPublishOptions } from "../bridge/types.js";
+import type { MqttMessageHandler, MqttMessageMeta, MqttPort, MqttPublishOptions } from "../bridge/types.js";
 
 export interface RecordedPublish {
   topic: string;
@@ -66,11 +66,16 @@ export class FakeMqtt implements MqttPort {
     this.connected = false;
   }
 
-  /** Delivers an inbound message to every matching subscription. */
-  deliver(topic: string, payload: string | Buffer): void {
+  /** Delivers an inbound message to every matching subscription (meta: retain flag, MQTT 5 properties). */
+  deliver(topic: string, payload: string | Buffer, meta: MqttMessageMeta = { retain: false }): void {
     const buffer = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
     for (const { filter, handler } of [...this.#subscriptions])
-      if (topicMatches(filter, topic)) handler(topic, buffer);
+      if (topicMatches(filter, topic)) handler(topic, buffer, meta);
+  }
+
+  /** Topic filters currently subscribed. */
+  get subscriptions(): string[] {
+    return [...this.#subscriptions].map((s) => s.filter);
   }
 
   /** Retained payload of one topic, or undefined. */
