@@ -8,9 +8,12 @@
  */
 import type { BridgeConfig } from "../config/config.js";
 import type { Logger } from "../log/logger.js";
+import { type CaptureFile, openCaptureFile } from "../transport/capture/capture-file.js";
+import { captureLinkFactory } from "../transport/capture/capture-link.js";
 import { type AdapterOpener, createLinkFactory, type MemoryConnector } from "../transport/open-link.js";
 import type { Clock } from "../util/clock.js";
 import { createBankFeature } from "./bank-feature.js";
+import { createControlFeature, type ExclusiveRunner } from "./control/control-feature.js";
 import { createEnergyFeature } from "./energy-feature.js";
 import { EventBus } from "./event-bus.js";
 import { MqttConnection } from "./mqtt-connection.js";
@@ -25,6 +28,8 @@ export interface FeatureContext {
   clock: Clock;
   bus: EventBus;
   mqtt: MqttPort;
+  /** Runs work between polls of one battery (MOSFET control). */
+  device: ExclusiveRunner;
 }
 
 export type FeatureFactory = (ctx: FeatureContext) => BridgeFeature | undefined;
@@ -45,6 +50,8 @@ export interface BridgeContext {
   features?: readonly FeatureFactory[];
   /** Jitter source (tests). */
   random?: () => number;
+  /** Bridge version written into a capture header (the CLI passes the package version). */
+  version?: string;
 }
 
 export interface RunningBridge {
@@ -86,6 +93,16 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
             batteries: config.batteries.map(({ id, address }) => ({ id, address })),
           },
         ),
+  ({ config, logger, clock, mqtt, device }) =>
+    createControlFeature(
+      { logger, clock, mqtt, device },
+      {
+        prefix: config.mqtt.topicPrefix,
+        allowControl: config.bridge.allowControl,
+        batteryIds: config.batteries.map((b) => b.id),
+        qos: config.mqtt.qos,
+      },
+    ),
 ];
 
 export function mqttConnectionFor(config: BridgeConfig, logger: Logger, clock: Clock): MqttConnection {
@@ -109,16 +126,14 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
   const bus = ctx.bus ?? new EventBus();
   const ownConnection = ctx.mqtt === undefined ? mqttConnectionFor(config, logger, clock) : undefined;
   const mqtt: MqttPort = ctx.mqtt ?? (ownConnection as MqttConnection);
-  const links = createLinkFactory({
+  const directLinks = createLinkFactory({
     clock,
     logger: logger.child("link"),
     ...(ctx.memory !== undefined && { memory: ctx.memory }),
     ...(ctx.createBleOpener !== undefined && { createBleOpener: ctx.createBleOpener }),
   });
-  const featureCtx: FeatureContext = { config, logger, clock, bus, mqtt };
-  const features = (ctx.features ?? DEFAULT_FEATURES)
-    .map((make) => make(featureCtx))
-    .filter((feature): feature is BridgeFeature => feature !== undefined);
+  const capture = await openCapture(config, logger, clock, ctx.version);
+  const links = capture ? captureLinkFactory(directLinks, capture) : directLinks;
   const poller = new Poller({
     config,
     clock,
@@ -127,6 +142,10 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     links,
     ...(ctx.random !== undefined && { random: ctx.random }),
   });
+  const featureCtx: FeatureContext = { config, logger, clock, bus, mqtt, device: poller };
+  const features = (ctx.features ?? DEFAULT_FEATURES)
+    .map((make) => make(featureCtx))
+    .filter((feature): feature is BridgeFeature => feature !== undefined);
 
   const started: BridgeFeature[] = [];
   try {
@@ -138,6 +157,7 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
   } catch (error) {
     for (const feature of started.reverse()) await feature.stop().catch(() => undefined);
     await ownConnection?.stop();
+    await capture?.close();
     throw error;
   }
   poller.start();
@@ -148,6 +168,7 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     stopping ??= (async () => {
       await poller.stop();
       await links.close();
+      await capture?.close();
       for (const feature of [...started].reverse()) {
         await feature
           .stop()
@@ -158,6 +179,27 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     return stopping;
   };
   return { bus, mqtt, poller, stop };
+}
+
+/** `--capture FILE`: every link records its chunks (src/transport/capture). */
+async function openCapture(
+  config: BridgeConfig,
+  logger: Logger,
+  clock: Clock,
+  version = "unknown",
+): Promise<CaptureFile | undefined> {
+  if (config.bridge.captureFile === undefined) return undefined;
+  const file = await openCaptureFile({
+    path: config.bridge.captureFile,
+    clock,
+    logger: logger.child("capture"),
+    header: {
+      bridge_version: version,
+      batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+    },
+  });
+  logger.info(`capturing every request and response to ${file.path}`);
+  return file;
 }
 
 /**

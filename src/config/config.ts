@@ -47,6 +47,10 @@ export interface PollingConfig {
   backoffMaxMs: number;
   jitter: number;
   energyStateFile?: string;
+  /** MOSFET control commands are acted on (src/bridge/control). */
+  allowControl: boolean;
+  /** JSON-lines capture of every exchange (src/bridge/capture). */
+  captureFile?: string;
 }
 
 export interface BridgeConfig {

@@ -63,6 +63,16 @@ export const ENV_VARS: Readonly<Record<string, Mapping & { description: string }
     kind: "string",
     description: "file keeping the energy counters (off when unset)",
   },
+  BMS_ALLOW_CONTROL: {
+    path: ["bridge", "allow_control"],
+    kind: "boolean",
+    description: "act on set/charge and set/discharge (MOSFET writes)",
+  },
+  BMS_CAPTURE_FILE: {
+    path: ["bridge", "capture_file"],
+    kind: "string",
+    description: "record every request and response to this JSON-lines file",
+  },
   LOG_LEVEL: { path: ["log", "level"], kind: "string", description: "debug, info, warn or error" },
   LOG_JSON: { path: ["log", "json"], kind: "boolean", description: "JSON log lines" },
 };
@@ -88,6 +98,8 @@ export const FLAG_MAPPINGS: Readonly<Record<string, Mapping & { flag: string }>>
     path: ["bridge", "disconnect_between_polls"],
     kind: "boolean",
   },
+  allowControl: { flag: "--allow-control", path: ["bridge", "allow_control"], kind: "boolean" },
+  capture: { flag: "--capture", path: ["bridge", "capture_file"], kind: "string" },
   logLevel: { flag: "--log-level", path: ["log", "level"], kind: "string" },
   logJson: { flag: "--log-json", path: ["log", "json"], kind: "boolean" },
 };

@@ -155,6 +155,8 @@ function resolve(config: ConfigOutput, randomHex: (bytes: number) => string): Br
       backoffMaxMs: Math.round(bridge.backoff_max * 1000),
       jitter: bridge.jitter,
       ...(bridge.energy_state_file !== undefined && { energyStateFile: bridge.energy_state_file }),
+      allowControl: bridge.allow_control,
+      ...(bridge.capture_file !== undefined && { captureFile: bridge.capture_file }),
     },
     log: { level: config.log.level, json: config.log.json },
   };

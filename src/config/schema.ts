@@ -141,6 +141,10 @@ const bridgeSchema = z.strictObject({
   jitter: bounded(0, 0.5).default(0.1),
   /** Where energy counters (kWh/Ah in and out) persist; absent = energy counters off. */
   energy_state_file: text("a file path").min(1).optional(),
+  /** Act on `<prefix>/battery/<id>/set/charge|discharge` (0xE1 MOSFET writes); off = nothing is written. */
+  allow_control: flag().default(false),
+  /** Record every request and response chunk to this JSON-lines file (`--capture`). */
+  capture_file: text("a file path").min(1).optional(),
 });
 
 const logSchema = z.strictObject({

@@ -173,11 +173,25 @@ describe("BmsClient", () => {
     expect(isBmsError(await client.readCellVoltages().catch((e: unknown) => e), "DISCONNECTED")).toBe(true);
   });
 
-  it("has no way to send a write frame", () => {
-    const { client } = setup();
+  it("can build exactly one kind of write: 0xE1 MOSFET control, byte for byte as jbd-protocol §7", async () => {
+    // §7: the BMS acknowledges with `DD E1 00 00 00 00 77`
+    const ack = (request: { register: number }) =>
+      request.register === 0xe1
+        ? [encodeResponse(0xe1, 0, new Uint8Array(0))]
+        : healthyReply(request as never);
+    const bms = new ScriptedBms("memory:scripted", ack);
+    const link = bms.connect();
+    const client = new BmsClient(link, ctx(), { timeoutMs: 1000, attempts: 1 });
     const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(client));
-    expect(methods.filter((m) => /write|set|control/i.test(m))).toEqual([]);
-    // sanity: what a write frame would look like, so the check above is about something real
-    expect(encodeWriteRequest(0xe1, Uint8Array.of(0, 2))[1]).toBe(0x5a);
+    expect(methods.filter((m) => /write|set|control/i.test(m))).toEqual(["writeMosfetControl"]);
+    const acked = client.writeMosfetControl(0x01);
+    await vi.advanceTimersByTimeAsync(0);
+    // §7: `00 01` → `DD 5A E1 02 00 01 FF 1C 77` (charge off)
+    expect([...(link.writes.at(-1) ?? [])]).toEqual([0xdd, 0x5a, 0xe1, 0x02, 0x00, 0x01, 0xff, 0x1c, 0x77]);
+    expect((await acked).register).toBe(0xe1);
+    await client.writeMosfetControl(0x03);
+    expect([...(link.writes.at(-1) ?? [])]).toEqual([...encodeWriteRequest(0xe1, Uint8Array.of(0, 3))]);
+    expect(link.writes.at(-1)?.slice(-3)).toEqual(Uint8Array.of(0xff, 0x1a, 0x77));
+    client.dispose();
   });
 });
