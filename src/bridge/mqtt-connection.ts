@@ -15,6 +15,7 @@ import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
 import {
   clientOptions,
+  closedBeforeAnswer,
   DEFAULT_MQTT_OPTIONS,
   defaultClientId,
   describeConnectError,
@@ -25,6 +26,8 @@ import {
 import { OfflineQueue, type QueuedPublish, remainingExpiry } from "./offline-queue.js";
 import { bridgeStateTopic, topicMatches } from "./topics.js";
 import type { MqttMessageHandler, MqttMessageMeta, MqttPort, MqttPublishOptions } from "./types.js";
+
+const STOP_GRACE_MS = 2000;
 
 export interface MqttConnectionContext {
   logger: Logger;
@@ -87,14 +90,29 @@ export class MqttConnection implements MqttPort {
     this.#client = undefined;
     if (!client) return;
     if (client.connected) {
-      await client
-        .publishAsync(this.#stateTopic, "offline", { qos: this.#options.qos, retain: true })
-        .catch(() => undefined);
-      await client.endAsync().catch(() => undefined);
-    } else {
-      await client.endAsync(true).catch(() => undefined);
+      const goodbye = async (): Promise<void> => {
+        await client.publishAsync(this.#stateTopic, "offline", { qos: this.#options.qos, retain: true });
+        await client.endAsync();
+      };
+      // A broker that vanishes during the goodbye must not hang the shutdown.
+      await this.#within(
+        STOP_GRACE_MS,
+        goodbye().catch(() => undefined),
+      );
     }
+    // Forced end clears the reconnect timer; its callback never fires when the socket is already gone.
+    client.end(true);
     if (this.#queue.size > 0) this.#ctx.logger.warn(`MQTT stopped with ${this.#queue.size} unsent messages`);
+  }
+
+  #within(ms: number, work: Promise<void>): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#ctx.clock.setTimeout(resolve, ms);
+      void work.then(() => {
+        this.#ctx.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   get connected(): boolean {
@@ -295,8 +313,7 @@ export class MqttConnection implements MqttPort {
       return;
     }
     // Closed with no error and no CONNACK: typically plaintext MQTT sent to a TLS port.
-    if (!this.#attemptFailed)
-      this.#report(`${this.#options.url} closed the connection before answering (a TLS port? use mqtts://)`);
+    if (!this.#attemptFailed) this.#report(closedBeforeAnswer(this.#options.url));
     this.#attemptFailed = false;
   }
 
@@ -314,8 +331,9 @@ export class MqttConnection implements MqttPort {
       return;
     }
     this.#problem = problem;
-    const max = Math.round(this.#options.reconnectMaxMs / 1000);
-    this.#ctx.logger.warn(`MQTT ${problem}; retrying with back-off (up to ${max} s)`);
+    const max = this.#options.reconnectMaxMs;
+    const every = max >= 1000 ? `${Math.round(max / 1000)} s` : `${max} ms`;
+    this.#ctx.logger.warn(`MQTT ${problem}; retrying with back-off (up to every ${every})`);
   }
 
   #dispatch(topic: string, payload: Buffer, meta: MqttMessageMeta): void {

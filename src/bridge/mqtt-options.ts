@@ -113,8 +113,15 @@ export function describeConnectError(error: Error & { code?: unknown }, url: str
   if (typeof code === "number" && REFUSAL_HINTS[code])
     return `broker refused the connection: ${REFUSAL_HINTS[code]}`;
   if (code === "ECONNREFUSED") return `nothing is listening at ${url} (ECONNREFUSED)`;
+  if (code === "ECONNRESET" || code === "EPIPE") return closedBeforeAnswer(url);
   if (/wrong version number|packet length too long|EPROTO/i.test(error.message)) {
     return `TLS handshake failed at ${url}: is this a plaintext port? (${error.message})`;
   }
   return error.message;
+}
+
+/** The broker hung up before its CONNACK: on a plaintext URL the usual cause is a TLS-only port. */
+export function closedBeforeAnswer(url: string): string {
+  const hint = url.startsWith("mqtt://") ? "a TLS port? use mqtts://" : "check the port and the broker log";
+  return `${url} closed the connection before answering (${hint})`;
 }

@@ -29,3 +29,4 @@ export {
   type ScriptedReply,
 } from "./scripted-bms.js";
 export { startTcpEmulator, type TcpEmulator } from "./tcp-emulator.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
