@@ -4,24 +4,11 @@
  * consumer that reads both (Accu-Solar: status overrides the single topics) always sees identical values.
  */
 
+import { type CellStats, cellStats, type Health, healthForSpread, powerW } from "../protocol/telemetry.js";
 import type { TelemetryField } from "./topics.js";
 import type { BatteryReading } from "./types.js";
 
-/** Cell-balance health, seed "Health levels based on cell voltage spread". */
-export type Health = "Normal" | "Warning" | "Critical";
-
 const HEALTH_RANK: Record<Health, number> = { Normal: 0, Warning: 1, Critical: 2 };
-
-/**
- * The seed bridge's rule (accu-solar-client §2 "Health"): spread in whole mV, Critical above 100 mV,
- * Warning above 50 mV, otherwise Normal (so exactly 50 mV is Normal and exactly 100 mV is Warning).
- * TODO(protocol): switch to the codec's `healthForSpread` (src/protocol/telemetry.ts) once it is on main.
- */
-export function healthForSpread(spreadMv: number): Health {
-  if (spreadMv > 100) return "Critical";
-  if (spreadMv > 50) return "Warning";
-  return "Normal";
-}
 
 export function worstHealth(healths: Iterable<Health>): Health | undefined {
   let worst: Health | undefined;
@@ -43,13 +30,8 @@ export interface Telemetry {
   cellsMv: number[];
 }
 
-export interface CellStats {
-  minMv: number;
-  maxMv: number;
-  /** 1-based cell numbers, as printed on the pack. */
-  minCell: number;
-  maxCell: number;
-  spreadMv: number;
+/** The codec's cell statistics plus the seed health they imply. */
+export interface CellHealth extends CellStats {
   health: Health;
 }
 
@@ -90,7 +72,7 @@ export function telemetryFromReading(reading: BatteryReading): Telemetry {
     currentA: basic.currentA,
     socPct: basic.socPct,
     // Power is V×A (seed: round(V × I, 1)); + = charging like the current.
-    powerW: basic.voltageV * basic.currentA,
+    powerW: powerW(basic.voltageV, basic.currentA),
     temperatureC: mean(basic.temperaturesC),
     cycles: basic.cycles,
     remainingAh: basic.remainingAh,
@@ -99,25 +81,9 @@ export function telemetryFromReading(reading: BatteryReading): Telemetry {
   };
 }
 
-export function cellStats(cellsMv: readonly number[]): CellStats | undefined {
-  if (cellsMv.length === 0) return undefined;
-  let minIndex = 0;
-  let maxIndex = 0;
-  cellsMv.forEach((mv, i) => {
-    if (mv < (cellsMv[minIndex] as number)) minIndex = i;
-    if (mv > (cellsMv[maxIndex] as number)) maxIndex = i;
-  });
-  const minMv = cellsMv[minIndex] as number;
-  const maxMv = cellsMv[maxIndex] as number;
-  const spreadMv = Math.round(maxMv - minMv);
-  return {
-    minMv,
-    maxMv,
-    minCell: minIndex + 1,
-    maxCell: maxIndex + 1,
-    spreadMv,
-    health: healthForSpread(spreadMv),
-  };
+export function cellHealth(cellsMv: readonly number[]): CellHealth | undefined {
+  const stats = cellStats(cellsMv);
+  return stats && { ...stats, health: healthForSpread(stats.spreadMv) };
 }
 
 /** Cell voltages in volts, 3 decimals, as the seed printed them (Python json.dumps: `[3.36, 3.361]`). */
@@ -170,3 +136,5 @@ export function publishLogLine(t: Telemetry, batteryId?: string): string {
   const line = `Published → ${p.voltage}V | ${p.current}A | SoC ${p.soc}% | ${p.power}W | ${temp} | Cycles ${p.cycles}`;
   return batteryId === undefined ? line : `[${batteryId}] ${line}`;
 }
+
+export type { Health };

@@ -3,7 +3,7 @@
  * the order is the publish order: the seed topics, health, then `status` last.
  */
 import type { BankTelemetry } from "./bank.js";
-import { cellStats, type Health, type Telemetry, telemetryPayloads } from "./format.js";
+import { cellHealth, type Health, type Telemetry, telemetryPayloads } from "./format.js";
 import { bankStatus, batteryStatus } from "./status.js";
 import { batteryTopic, HEALTH_FIELD, STATUS_FIELD, systemHealthTopic, TELEMETRY_FIELDS } from "./topics.js";
 import type { BatteryReading } from "./types.js";
@@ -23,7 +23,7 @@ export function telemetrySet(
   telemetry: Telemetry,
 ): { topics: TopicSet; health: Health | undefined } {
   const id = reading.batteryId;
-  const health = cellStats(telemetry.cellsMv)?.health;
+  const health = cellHealth(telemetry.cellsMv)?.health;
   const topics = fieldTopics(prefix, id, telemetry);
   topics.push([batteryTopic(prefix, id, HEALTH_FIELD), health]);
   topics.push([batteryTopic(prefix, id, STATUS_FIELD), JSON.stringify(batteryStatus(reading, telemetry))]);

@@ -4,13 +4,13 @@
  * snake_case. Pure: the publisher passes the reading and its time.
  */
 import type { BankTelemetry } from "./bank.js";
-import { accuSolarKeys, cellStats, type Health, rounded, type Telemetry } from "./format.js";
+import { accuSolarKeys, cellHealth, type Health, rounded, type Telemetry } from "./format.js";
 import type { BatteryReading } from "./types.js";
 
 export type StatusJson = Record<string, unknown>;
 
 function cellStatsJson(cellsMv: readonly number[]): StatusJson {
-  const stats = cellStats(cellsMv);
+  const stats = cellHealth(cellsMv);
   if (stats === undefined) return { cell_count: 0 };
   return {
     cell_count: cellsMv.length,

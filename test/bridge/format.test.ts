@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  cellStats,
+  cellHealth,
   fixed,
-  healthForSpread,
   publishLogLine,
   telemetryFromReading,
   telemetryPayloads,
@@ -65,17 +64,16 @@ describe("seed payload formats", () => {
 
 describe("cell health (seed: Normal < 50 mV, Warning 50-100 mV, Critical > 100 mV)", () => {
   it.each([
-    [0, "Normal"],
-    [50, "Normal"],
-    [51, "Warning"],
-    [100, "Warning"],
-    [101, "Critical"],
-  ] as const)("%i mV spread is %s", (spread, health) => {
-    expect(healthForSpread(spread)).toBe(health);
+    [[3300, 3349], "Normal"],
+    [[3300, 3350], "Warning"],
+    [[3300, 3400], "Warning"],
+    [[3300, 3401], "Critical"],
+  ] as const)("cells %j are %s", (cells, health) => {
+    expect(cellHealth(cells)?.health).toBe(health);
   });
 
   it("finds min, max and their 1-based cell numbers", () => {
-    expect(cellStats([3300, 3420, 3250, 3400])).toEqual({
+    expect(cellHealth([3300, 3420, 3250, 3400])).toMatchObject({
       minMv: 3250,
       maxMv: 3420,
       minCell: 3,
