@@ -68,7 +68,7 @@ export function accuSolarContract(startBroker: () => Promise<BrokerUnderTest>): 
   it("Accu-Solar sees no telemetry at all once the battery went offline", async () => {
     bus.emit("reading", sampleReading({ time: Date.now() }));
     await settle();
-    const before = await readLikeAccuSolar({ host: broker.host, port: broker.port, windowMs: 500 });
+    const before = await readLikeAccuSolar({ host: broker.host, port: broker.port });
     expect(before.missing).toEqual([]);
 
     bus.emit("availability", {
