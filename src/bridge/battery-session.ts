@@ -108,7 +108,8 @@ export class BatterySession {
       ok = true;
     } catch (error) {
       const failure = toBmsError(error);
-      this.#onFailure(failure);
+      // a poll cut short by stop() is not a battery failure: no back-off step, no warning
+      if (!options.signal?.aborted) this.#onFailure(failure);
       if (LINK_FATAL.has(failure.code)) await this.#disconnect();
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
@@ -238,7 +239,6 @@ export class BatterySession {
   }
 
   #onFailure(error: BmsError): void {
-    if (this.#closed && error.code === "CANCELED") return;
     this.#failures++;
     this.#lastError = error;
     const delay = this.nextDelayMs();

@@ -206,6 +206,17 @@ describe("Poller with one battery", () => {
     expect(infos.at(-1)).toMatch(/reading again after \d+ failed attempt/);
   });
 
+  it("stops at once during a read, closing the link without logging a failure", async () => {
+    const r = rig({ addresses: ["memory:one"], bridge: { request_timeout: 10 } });
+    const bms = r.bmsFor("memory:one");
+    bms.responderOverride = () => undefined;
+    r.poller.start();
+    await vi.advanceTimersByTimeAsync(100); // 0x05 sent, its 10 s timeout pending
+    await r.poller.stop(); // resolves without advancing time: the read was cancelled, not timed out
+    expect(bms.link?.isOpen).toBe(false);
+    expect(r.logger.records.filter((x) => x.level === "warn")).toEqual([]);
+  });
+
   it("marks a battery that never answers offline after offline_after_polls intervals from start", async () => {
     const r = rig({ addresses: ["memory:one"], bridge: { offline_after_polls: 3 } });
     r.bmsFor("memory:one").responderOverride = () => undefined;
