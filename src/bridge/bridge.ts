@@ -12,27 +12,13 @@ import { type CaptureFile, openCaptureFile } from "../transport/capture/capture-
 import { captureLinkFactory } from "../transport/capture/capture-link.js";
 import { type AdapterOpener, createLinkFactory, type MemoryConnector } from "../transport/open-link.js";
 import type { Clock } from "../util/clock.js";
-import { createBankFeature } from "./bank-feature.js";
-import { createControlFeature, type ExclusiveRunner } from "./control/control-feature.js";
-import { createEnergyFeature } from "./energy-feature.js";
+import { DEFAULT_FEATURES, type FeatureContext, type FeatureFactory } from "./default-features.js";
 import { EventBus } from "./event-bus.js";
 import { MqttConnection } from "./mqtt-connection.js";
 import { Poller } from "./poller.js";
-import { AccuSolarPublisher, defaultMessageExpiryS } from "./publisher.js";
 import type { BridgeFeature, MqttPort } from "./types.js";
 
-/** What every feature factory receives. */
-export interface FeatureContext {
-  config: BridgeConfig;
-  logger: Logger;
-  clock: Clock;
-  bus: EventBus;
-  mqtt: MqttPort;
-  /** Runs work between polls of one battery (MOSFET control). */
-  device: ExclusiveRunner;
-}
-
-export type FeatureFactory = (ctx: FeatureContext) => BridgeFeature | undefined;
+export { DEFAULT_FEATURES, type FeatureContext, type FeatureFactory };
 
 export interface BridgeContext {
   config: BridgeConfig;
@@ -50,7 +36,7 @@ export interface BridgeContext {
   features?: readonly FeatureFactory[];
   /** Jitter source (tests). */
   random?: () => number;
-  /** Bridge version written into a capture header (the CLI passes the package version). */
+  /** Package version: capture header and Home Assistant's `origin` (the CLI passes it); default "unknown". */
   version?: string;
 }
 
@@ -61,49 +47,6 @@ export interface RunningBridge {
   /** Stops polling (links closed), then the features, then MQTT (bridge state `offline` published). */
   stop(): Promise<void>;
 }
-
-/** The features a bridge runs unless told otherwise. */
-export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
-  ({ config, logger, clock, bus, mqtt }) =>
-    new AccuSolarPublisher(
-      { bus, mqtt, logger: logger.child("publisher"), clock },
-      {
-        prefix: config.mqtt.topicPrefix,
-        qos: config.mqtt.qos,
-        batteryIds: config.batteries.map((b) => b.id),
-        messageExpiryS: defaultMessageExpiryS(Math.max(...config.batteries.map((b) => b.pollIntervalS))),
-      },
-    ),
-  ({ config, logger, clock, bus, mqtt }) =>
-    config.batteries.length > 1
-      ? createBankFeature(
-          { bus, mqtt, logger, clock },
-          { prefix: config.mqtt.topicPrefix, batteryIds: config.batteries.map((b) => b.id) },
-        )
-      : undefined,
-  ({ config, logger, clock, bus, mqtt }) =>
-    config.bridge.energyStateFile === undefined
-      ? undefined
-      : createEnergyFeature(
-          { bus, mqtt, logger, clock },
-          {
-            prefix: config.mqtt.topicPrefix,
-            statePath: config.bridge.energyStateFile,
-            maxGapMs: 3 * 1000 * Math.max(...config.batteries.map((b) => b.pollIntervalS)),
-            batteries: config.batteries.map(({ id, address }) => ({ id, address })),
-          },
-        ),
-  ({ config, logger, clock, mqtt, device }) =>
-    createControlFeature(
-      { logger, clock, mqtt, device },
-      {
-        prefix: config.mqtt.topicPrefix,
-        allowControl: config.bridge.allowControl,
-        batteryIds: config.batteries.map((b) => b.id),
-        qos: config.mqtt.qos,
-      },
-    ),
-];
 
 export function mqttConnectionFor(config: BridgeConfig, logger: Logger, clock: Clock): MqttConnection {
   const { mqtt } = config;
@@ -142,7 +85,8 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     links,
     ...(ctx.random !== undefined && { random: ctx.random }),
   });
-  const featureCtx: FeatureContext = { config, logger, clock, bus, mqtt, device: poller };
+  const version = ctx.version ?? "unknown";
+  const featureCtx: FeatureContext = { config, version, logger, clock, bus, mqtt, device: poller };
   const features = (ctx.features ?? DEFAULT_FEATURES)
     .map((make) => make(featureCtx))
     .filter((feature): feature is BridgeFeature => feature !== undefined);

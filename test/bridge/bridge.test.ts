@@ -6,11 +6,12 @@
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import { startBridge } from "../../src/bridge/bridge.js";
+import { EventBus } from "../../src/bridge/event-bus.js";
 import { startBroker } from "../../src/broker/broker.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Behavior } from "../../src/emulator/behaviors/types.js";
 import { createMemoryLogger } from "../../src/log/logger.js";
-import { createEmulatedBattery, linkToBattery } from "../../src/testing/index.js";
+import { createEmulatedBattery, FakeMqtt, linkToBattery } from "../../src/testing/index.js";
 import { systemClock } from "../../src/util/clock.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -121,5 +122,38 @@ describe("startBridge with 8 emulated batteries and the embedded broker", () => 
     const sub = await subscribe(`mqtt://127.0.0.1:${port}`);
     await sub.until("a reading", () => sub.messages.has("accusolar/battery/voltage"), 30_000);
     expect(Number(sub.messages.get("accusolar/battery/soc"))).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("startBridge features", () => {
+  async function runOnce(env: Record<string, string>): Promise<FakeMqtt> {
+    const mqtt = new FakeMqtt();
+    const battery = createEmulatedBattery();
+    const config = loadConfig({ env: { BMS_ADDRESS: "memory:one", POLL_INTERVAL: "0.5", ...env } });
+    const bus = new EventBus();
+    let readings = 0;
+    bus.on("reading", () => readings++);
+    const bridge = await startBridge({
+      config,
+      logger: createMemoryLogger(),
+      clock: systemClock,
+      bus,
+      mqtt,
+      memory: new Map([["one", () => linkToBattery(battery)]]),
+    });
+    const deadline = Date.now() + 15_000;
+    while (readings < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await bridge.stop();
+    expect(readings).toBeGreaterThanOrEqual(2);
+    return mqtt;
+  }
+
+  it("announces the battery to Home Assistant by default, and not with HA_DISCOVERY=false", async () => {
+    const on = await runOnce({});
+    const off = await runOnce({ HA_DISCOVERY: "false" });
+    const discovery = (mqtt: FakeMqtt) => mqtt.publishes.filter((p) => p.topic.startsWith("homeassistant/"));
+    expect(discovery(on).length).toBeGreaterThan(0);
+    expect(discovery(off)).toEqual([]);
+    expect(on.retained.get("accusolar/battery/voltage")?.payload).toMatch(/^\d+\.\d\d$/);
   });
 });

@@ -11,6 +11,7 @@ import { linkToBattery } from "../../emulator/memory-link.js";
 import { systemClock } from "../../util/clock.js";
 import { configFromCommand, processLogger } from "../config-options.js";
 import { usageError } from "../run-cli.js";
+import { PACKAGE_VERSION } from "../version.js";
 import { untilSignal } from "./run.js";
 
 interface DemoFlags extends Record<string, unknown> {
@@ -76,7 +77,13 @@ export function registerDemo(program: Command): void {
         emulator.batteries.map((battery, i) => [`emu${i + 1}`, () => linkToBattery(battery)] as const),
       );
       process.stdout.write(banner(broker.urls, count, flags.scenario ?? "default", emulator.speed, config));
-      const bridge = await startBridge({ config, logger, clock: systemClock, memory });
+      const bridge = await startBridge({
+        config,
+        logger,
+        clock: systemClock,
+        version: PACKAGE_VERSION,
+        memory,
+      });
       await untilSignal(logger);
       await bridge.stop();
       await emulator.stop();

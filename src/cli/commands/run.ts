@@ -9,6 +9,7 @@ import { startBridge } from "../../bridge/bridge.js";
 import { printableConfig } from "../../config/config.js";
 import { systemClock } from "../../util/clock.js";
 import { addConfigOptions, configFromCommand, processLogger } from "../config-options.js";
+import { PACKAGE_VERSION } from "../version.js";
 
 export function registerRun(program: Command): void {
   const command = program
@@ -23,7 +24,7 @@ export function registerRun(program: Command): void {
     }
     const config = await configFromCommand(flags, { env: process.env });
     const logger = processLogger(config.log.level, config.log.json, (line) => process.stdout.write(line));
-    const bridge = await startBridge({ config, logger, clock: systemClock });
+    const bridge = await startBridge({ config, logger, clock: systemClock, version: PACKAGE_VERSION });
     await untilSignal(logger);
     await bridge.stop();
     logger.info("bms-bridge stopped");

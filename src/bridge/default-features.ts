@@ -1,0 +1,93 @@
+/**
+ * The bridge features started by default, each from the effective config: the Accu-Solar publisher,
+ * the bank view (several batteries), Home Assistant discovery (HA_DISCOVERY), energy counters (when a
+ * state file is configured) and guarded MOSFET control (off unless allowed).
+ */
+import type { BridgeConfig } from "../config/config.js";
+import type { Logger } from "../log/logger.js";
+import type { Clock } from "../util/clock.js";
+import { createBankFeature } from "./bank-feature.js";
+import { createControlFeature, type ExclusiveRunner } from "./control/control-feature.js";
+import { expireAfterForPoll } from "./discovery/ha-payload.js";
+import { createHaDiscovery } from "./discovery/home-assistant.js";
+import { createEnergyFeature } from "./energy-feature.js";
+import type { EventBus } from "./event-bus.js";
+import { AccuSolarPublisher, defaultMessageExpiryS } from "./publisher.js";
+import type { BridgeFeature, MqttPort } from "./types.js";
+
+/** What every feature factory receives. */
+export interface FeatureContext {
+  config: BridgeConfig;
+  /** Package version (Home Assistant's `origin` block). */
+  version: string;
+  logger: Logger;
+  clock: Clock;
+  bus: EventBus;
+  mqtt: MqttPort;
+  /** Runs work between polls of one battery (MOSFET control). */
+  device: ExclusiveRunner;
+}
+
+export type FeatureFactory = (ctx: FeatureContext) => BridgeFeature | undefined;
+
+/** The longest poll interval of any battery (ms): what expiry and gap bounds must tolerate. */
+function slowestPollMs(config: BridgeConfig): number {
+  return 1000 * Math.max(config.bridge.pollIntervalS, ...config.batteries.map((b) => b.pollIntervalS));
+}
+
+/** The features a bridge runs unless told otherwise. */
+export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
+  ({ config, logger, clock, bus, mqtt }) =>
+    new AccuSolarPublisher(
+      { bus, mqtt, logger: logger.child("publisher"), clock },
+      {
+        prefix: config.mqtt.topicPrefix,
+        qos: config.mqtt.qos,
+        batteryIds: config.batteries.map((b) => b.id),
+        messageExpiryS: defaultMessageExpiryS(slowestPollMs(config) / 1000),
+      },
+    ),
+  ({ config, logger, clock, bus, mqtt }) =>
+    config.batteries.length > 1
+      ? createBankFeature(
+          { bus, mqtt, logger, clock },
+          { prefix: config.mqtt.topicPrefix, batteryIds: config.batteries.map((b) => b.id) },
+        )
+      : undefined,
+  ({ config, logger, clock, bus, mqtt, version }) =>
+    config.mqtt.haDiscovery
+      ? createHaDiscovery(
+          { bus, mqtt, logger, clock },
+          {
+            prefix: config.mqtt.topicPrefix,
+            discoveryPrefix: config.mqtt.haDiscoveryPrefix,
+            expireAfterS: expireAfterForPoll(slowestPollMs(config)),
+            batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+            energy: config.bridge.energyStateFile !== undefined,
+            swVersion: version,
+          },
+        )
+      : undefined,
+  ({ config, logger, clock, bus, mqtt }) =>
+    config.bridge.energyStateFile === undefined
+      ? undefined
+      : createEnergyFeature(
+          { bus, mqtt, logger, clock },
+          {
+            prefix: config.mqtt.topicPrefix,
+            statePath: config.bridge.energyStateFile,
+            maxGapMs: 3 * slowestPollMs(config),
+            batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+          },
+        ),
+  ({ config, logger, clock, mqtt, device }) =>
+    createControlFeature(
+      { logger, clock, mqtt, device },
+      {
+        prefix: config.mqtt.topicPrefix,
+        allowControl: config.bridge.allowControl,
+        batteryIds: config.batteries.map((b) => b.id),
+        qos: config.mqtt.qos,
+      },
+    ),
+];
