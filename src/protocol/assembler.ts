@@ -139,12 +139,13 @@ export class FrameAssembler {
     if (dataLength > this.maxDataLength) return { type: "reject", error: "length" };
     const size = dataLength + FRAME_OVERHEAD;
     if (buffer.length - start < size) return { type: "need_more" };
-    const bytes = buffer.slice(start, start + size);
-    if (bytes[size - 1] !== FRAME_END) return { type: "reject", error: "terminator" };
-    const expected = jbdChecksum(bytes.subarray(2, 4 + dataLength));
-    const received = ((bytes[4 + dataLength] as number) << 8) | (bytes[5 + dataLength] as number);
+    // validate in place; copy only what is accepted
+    if (buffer[start + size - 1] !== FRAME_END) return { type: "reject", error: "terminator" };
+    const expected = jbdChecksum(buffer.subarray(start + 2, start + 4 + dataLength));
+    const received =
+      ((buffer[start + 4 + dataLength] as number) << 8) | (buffer[start + 5 + dataLength] as number);
     if (expected !== received) return { type: "reject", error: "checksum" };
-    return { type: "frame", size, frame: classifyDd(bytes, dataLength) };
+    return { type: "frame", size, frame: classifyDd(buffer.slice(start, start + size), dataLength) };
   }
 
   /** How many bytes the candidate at `start` claims (bounded by what is buffered). */
@@ -160,10 +161,10 @@ function scanModule(buffer: Uint8Array, start: number): Scan {
   if (buffer.length - start < 4) return { type: "need_more" };
   const size = (buffer[start + 3] as number) + MODULE_OVERHEAD;
   if (buffer.length - start < size) return { type: "need_more" };
-  const bytes = buffer.slice(start, start + size);
-  if (moduleChecksum(bytes.subarray(2, size - 1)) !== bytes[size - 1]) {
+  if (moduleChecksum(buffer.subarray(start + 2, start + size - 1)) !== buffer[start + size - 1]) {
     return { type: "reject", error: "checksum" };
   }
+  const bytes = buffer.slice(start, start + size);
   return {
     type: "frame",
     size,
