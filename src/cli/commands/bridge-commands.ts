@@ -1,5 +1,6 @@
 /** Every `bms-bridge` sub-command registers itself here: one import and one list entry per command. */
 import type { Command } from "commander";
+import { registerBroker } from "./broker.js";
 import { registerDecode } from "./decode.js";
 import { registerDemo } from "./demo.js";
 import { registerDiscover } from "./discover.js";
@@ -16,4 +17,5 @@ export const BRIDGE_COMMANDS: RegisterCommand[] = [
   registerDiscover,
   registerService,
   registerDecode,
+  registerBroker,
 ];
