@@ -34,7 +34,15 @@ export function addConfigOptions(
         "seconds between reads of a battery (env POLL_INTERVAL, default 5)",
       )
       .option("--max-connections <n>", "persistent BLE links per adapter; more batteries rotate (default 3)")
-      .option("--disconnect-between-polls", "disconnect after every read so the phone app can connect");
+      .option("--disconnect-between-polls", "disconnect after every read so the phone app can connect")
+      .option(
+        "--allow-control",
+        "act on MQTT set/charge and set/discharge commands (MOSFET writes; off by default)",
+      )
+      .option(
+        "--capture <file>",
+        "record every request and response to a JSON-lines file (env BMS_CAPTURE_FILE)",
+      );
   }
   if (options.broker !== false) {
     command

@@ -138,6 +138,8 @@ export function printableConfig(config: BridgeConfig): Record<string, unknown> {
       backoff_max: bridge.backoffMaxMs / 1000,
       jitter: bridge.jitter,
       ...optional("energy_state_file", bridge.energyStateFile),
+      allow_control: bridge.allowControl,
+      ...optional("capture_file", bridge.captureFile),
     },
     log: { level: config.log.level, json: config.log.json },
   };

@@ -100,11 +100,11 @@ describe("bms-bridge run rejects bad input with exit 2, the message and no stack
 
 describe("bms-bridge run --print-config", () => {
   it("prints the effective config as YAML with the password masked", async () => {
-    const run = await runCli(["run", "--print-config", "-a", "tcp:gw:8899"], {
-      MQTT_PASSWORD: "hunter2",
-      POLL_INTERVAL: "7",
-    });
+    const args = ["run", "--print-config", "-a", "tcp:gw:8899", "--allow-control", "--capture", "c.jsonl"];
+    const run = await runCli(args, { MQTT_PASSWORD: "hunter2", POLL_INTERVAL: "7" });
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain("allow_control: true");
+    expect(run.stdout).toContain("capture_file: c.jsonl");
     expect(run.stdout).toContain("address: tcp:gw:8899");
     expect(run.stdout).toContain("poll_interval: 7");
     expect(run.stdout).toContain('password: "********"');

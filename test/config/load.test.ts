@@ -178,7 +178,12 @@ describe("loadConfig precedence: flags > env > file > defaults", () => {
   });
 
   it("prints the effective config as a valid config file that loads to the same config", () => {
-    const config = loadConfig({ file, env: { MQTT_TLS: "1", POLL_INTERVAL: "9" }, randomHex: fixedHex });
+    const config = loadConfig({
+      file,
+      env: { MQTT_TLS: "1", POLL_INTERVAL: "9", BMS_ALLOW_CONTROL: "yes", BMS_CAPTURE_FILE: "/tmp/c.jsonl" },
+      randomHex: fixedHex,
+    });
+    expect(config.bridge).toMatchObject({ allowControl: true, captureFile: "/tmp/c.jsonl" });
     const printed = JSON.stringify(printableConfig(config));
     const again = loadConfig({ file: { path: "printed.json", text: printed }, randomHex: () => "ffff" });
     expect(again).toEqual({ ...config, mqtt: { ...config.mqtt, password: "********" } });
