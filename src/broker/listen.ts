@@ -18,6 +18,12 @@ export function isAddressUnavailable(error: unknown): boolean {
   return UNAVAILABLE_ADDRESS.has((error as NodeJS.ErrnoException).code ?? "");
 }
 
+/** A nearby free-looking port to suggest (1883 → 11883); nothing for an ephemeral bind. */
+function suggestPort(port: number): string {
+  if (port === 0) return "";
+  return String(port <= 55_535 ? port + 10_000 : port - 10_000);
+}
+
 /** Listens on host:port; a busy port becomes PORT_IN_USE naming the port and what to do. */
 export function listen(
   server: Server,
@@ -35,7 +41,7 @@ export function listen(
         reject(
           new BmsError(
             "PORT_IN_USE",
-            `${what} port ${port} on ${host} ${why}: choose another with ${flag} ${port === 0 ? "" : port + 10000}`.trim(),
+            `${what} port ${port} on ${host} ${why}: choose another with ${flag} ${suggestPort(port)}`.trim(),
             { host, port },
             { cause: error },
           ),
