@@ -35,6 +35,21 @@ describe("a bank of emulated batteries (--count)", () => {
     expect(emulatedMac(255)).toBe("A5:C2:37:E0:01:00");
   });
 
+  it("puts battery i on PORT+i when a port is given", async () => {
+    const fleet = createFleet({ count: 3, base: {}, speed: 0 });
+    for (let attempt = 0; attempt < 5 && !served; attempt++) {
+      const base = 20_000 + Math.floor(Math.random() * 40_000);
+      served = await serveBatteries(fleet, [{ kind: "tcp", host: "127.0.0.1", port: base }]).catch(
+        (error) => {
+          if (error?.code !== "PORT_IN_USE") throw error;
+          return undefined;
+        },
+      );
+      if (served) expect(served.endpoints.map((e) => e[0]?.port)).toEqual([base, base + 1, base + 2]);
+    }
+    expect(served).toBeDefined();
+  });
+
   it("serves each battery on its own TCP port, each answering with its own state", async () => {
     const fleet = createFleet({ count: 2, base: {}, speed: 0 });
     served = await serveBatteries(fleet, [{ kind: "tcp", host: "127.0.0.1", port: 0 }]);

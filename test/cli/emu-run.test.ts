@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type EmuFlags, type EmuIo, runEmu } from "../../src/cli/emu-run.js";
+
+const flags = (over: Partial<EmuFlags> = {}): EmuFlags => ({
+  count: "1",
+  tcp: "127.0.0.1:0",
+  serial: [],
+  fault: [],
+  ...over,
+});
+
+function fakeIo(isTty: boolean): EmuIo & { writes: string[]; stop(): void } {
+  let stop = () => {};
+  const writes: string[] = [];
+  return {
+    writes,
+    isTty,
+    stdout: { write: (text: string) => writes.push(text) },
+    waitForStop: () =>
+      new Promise<void>((resolve) => {
+        stop = resolve;
+      }),
+    stop: () => stop(),
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("bms-emu status output", () => {
+  it("on a terminal redraws the status block in place every second", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const io = fakeIo(true);
+    const done = runEmu(flags({ count: "2" }), io);
+    await vi.waitFor(() => expect(io.writes.some((w) => w.includes("SoC"))).toBe(true));
+    const first = io.writes.find((w) => w.includes("SoC")) as string;
+    expect(first.startsWith("\x1b[2K#1 A5:C2:37:E0:00:01")).toBe(true);
+    expect(first).toContain("\x1b[2K#2 A5:C2:37:E0:00:02");
+    vi.advanceTimersByTime(1000);
+    const redraw = io.writes.at(-1) as string;
+    expect(redraw.startsWith("\x1b[2F\x1b[2K#1 ")).toBe(true); // cursor up over the two lines, then redraw
+    io.stop();
+    await done;
+    expect(io.writes.at(-1)).toBe("bms-emu: stopped\n");
+  });
+
+  it("in a log prints plain lines every 5 s, not every second", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    const io = fakeIo(false);
+    const done = runEmu(flags(), io);
+    await vi.waitFor(() => expect(io.writes.some((w) => w.includes("SoC"))).toBe(true));
+    const count = () => io.writes.filter((w) => w.includes("SoC")).length;
+    expect(count()).toBe(1);
+    vi.advanceTimersByTime(4000);
+    expect(count()).toBe(1);
+    vi.advanceTimersByTime(1000);
+    expect(count()).toBe(2);
+    expect(io.writes.join("")).not.toContain("\x1b[");
+    io.stop();
+    await done;
+  });
+
+  it("--quiet prints the serving lines only", async () => {
+    const io = fakeIo(false);
+    const done = runEmu(flags({ quiet: true }), io);
+    await vi.waitFor(() => expect(io.writes.some((w) => w.includes("serving tcp"))).toBe(true));
+    io.stop();
+    await done;
+    expect(io.writes.some((w) => w.includes("SoC"))).toBe(false);
+  });
+});
