@@ -12,7 +12,10 @@ const program = new Command("bms-emu")
   .option("--list-scenarios", "list the bundled scenarios and exit")
   .option("--scenario <name>", "run a bundled scenario (see --list-scenarios)")
   .option("--scenario-file <path>", "run a scenario from a YAML file")
-  .option("--replay <file>", "serve a captured exchange verbatim (frame fixture JSON or text capture log)")
+  .option(
+    "--replay <file>",
+    "serve a captured exchange verbatim: a bms-bridge --capture .jsonl (timing kept, one battery per captured address), a frame fixture JSON or a text log",
+  )
   .option("--speed <n>", "simulated seconds per real second (default: the scenario's, else 1)")
   .option("--seed <n>", "seed for probabilistic faults (default 1)")
   .option("--count <n>", "number of independent batteries (TCP ports PORT…PORT+N−1)", "1")

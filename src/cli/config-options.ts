@@ -37,11 +37,11 @@ export function addConfigOptions(
       .option("--disconnect-between-polls", "disconnect after every read so the phone app can connect")
       .option(
         "--allow-control",
-        "act on MQTT set/charge and set/discharge commands (MOSFET writes; off by default)",
+        "act on <prefix>/battery/<id>/set/charge|discharge ON/OFF (MOSFET writes; off by default; env BMS_ALLOW_CONTROL)",
       )
       .option(
-        "--capture <file>",
-        "record every request and response to a JSON-lines file (env BMS_CAPTURE_FILE)",
+        "--capture <file.jsonl>",
+        "record every request and response for bms-emu --replay (env BMS_CAPTURE_FILE)",
       );
   }
   if (options.broker !== false) {

@@ -7,8 +7,9 @@ import type { EmulatedBattery, EmulatedBatteryOptions } from "./battery.js";
 import type { FaultSpec } from "./behaviors/faults.js";
 import { createFleet } from "./fleet.js";
 import { ReplayResponder } from "./replay.js";
+import { loadReplaySources } from "./replay-capture.js";
 import type { Scenario } from "./scenario.js";
-import { loadCapture, loadScenario, loadScenarioFile, scenarioBatteryOptions } from "./scenario-files.js";
+import { loadScenario, loadScenarioFile, scenarioBatteryOptions } from "./scenario-files.js";
 import { type Served, type ServeRequest, serveBatteries } from "./serve.js";
 
 export interface EmulatorAppOptions {
@@ -42,17 +43,22 @@ async function pickScenario(options: EmulatorAppOptions): Promise<Scenario | und
 export async function startEmulator(options: EmulatorAppOptions): Promise<RunningEmulator> {
   const scenario = await pickScenario(options);
   const base: EmulatedBatteryOptions = scenario ? await scenarioBatteryOptions(scenario) : {};
-  if (options.replay !== undefined) {
-    const captured = await loadCapture(options.replay);
-    base.responder = () => new ReplayResponder(captured);
-  }
   const speed = options.speed ?? scenario?.speed ?? 1;
+  const replay = options.replay === undefined ? undefined : await loadReplaySources(options.replay);
   const fleet: Parameters<typeof createFleet>[0] = {
-    count: options.count,
+    // a capture of N batteries is served as N batteries, battery i replaying the i-th address
+    count: Math.max(options.count, replay?.length ?? 0),
     base,
     faults: options.faults,
     speed,
   };
+  if (replay) {
+    fleet.perBattery = (index) => ({
+      responder: () => new ReplayResponder(replay[index % replay.length] ?? [], { speed }),
+      // the captured notification boundaries are served as they are, not re-cut to 20 bytes
+      notifySize: Number.MAX_SAFE_INTEGER,
+    });
+  }
   const seed = options.seed ?? scenario?.seed;
   if (seed !== undefined) fleet.seed = seed;
   if (options.clock !== undefined) fleet.clock = options.clock;

@@ -189,8 +189,16 @@ export class EmulatedBattery {
 
 function planFor(response: Response | undefined): Step[] {
   if (response === undefined) return [];
-  const chunks = response instanceof Uint8Array ? [response] : response.chunks;
-  return chunks.map((bytes) => ({ kind: "send", bytes }));
+  if (response instanceof Uint8Array) return [{ kind: "send", bytes: response }];
+  return response.chunks.flatMap((bytes, i): Step[] => {
+    const wait = response.delaysMs?.[i] ?? 0;
+    return wait > 0
+      ? [
+          { kind: "wait", ms: wait },
+          { kind: "send", bytes },
+        ]
+      : [{ kind: "send", bytes }];
+  });
 }
 
 function samePlan(a: Step[], b: Step[]): boolean {

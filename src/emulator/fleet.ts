@@ -17,6 +17,8 @@ export interface FleetOptions {
   seed?: number;
   speed?: number;
   clock?: Clock;
+  /** Options for one battery, applied last (replay: battery i serves the i-th captured address). */
+  perBattery?: (index: number) => Partial<EmulatedBatteryOptions>;
 }
 
 /** `A5:C2:37:E0:00:01` for index 0, …: the E0 byte marks an emulator. */
@@ -59,6 +61,6 @@ export function createFleet(options: FleetOptions): EmulatedBattery[] {
     };
     if (options.speed !== undefined) battery.speed = options.speed;
     if (options.clock !== undefined) battery.clock = options.clock;
-    return createEmulatedBattery(battery);
+    return createEmulatedBattery({ ...battery, ...options.perBattery?.(index) });
   });
 }

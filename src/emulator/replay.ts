@@ -12,12 +12,16 @@ import { BmsError } from "../errors.js";
 import { FrameAssembler } from "../protocol/assembler.js";
 import { encodeResponse } from "../protocol/frame.js";
 import type { RequestFrame } from "../protocol/types.js";
+import { isCaptureText } from "../transport/capture/format.js";
+import { parseBridgeCapture } from "./replay-capture.js";
 import { type Responder, type Response, STATUS } from "./responder.js";
 
 export interface CapturedResponse {
   register: number;
   /** The notifications as captured (one element when the capture has no chunking). */
   chunks: Uint8Array[];
+  /** Recorded wait before each chunk (ms): request → first chunk, then between chunks (timed captures). */
+  delaysMs?: number[];
 }
 
 /**
@@ -58,7 +62,9 @@ function responsesFromChunks(chunks: readonly Uint8Array[]): CapturedResponse[] 
 export function parseCapture(text: string, source: string): CapturedResponse[] {
   const trimmed = text.trimStart();
   let captured: CapturedResponse[];
-  if (trimmed.startsWith("{")) {
+  if (isCaptureText(trimmed)) {
+    captured = [...parseBridgeCapture(trimmed, source).values()].flat();
+  } else if (trimmed.startsWith("{")) {
     const doc = JSON.parse(text) as { frames?: Array<{ hex?: string; chunks?: string[] }> };
     captured = (doc.frames ?? []).flatMap((frame) => {
       const chunks = frame.chunks?.map(hexBytes) ?? (frame.hex ? [hexBytes(frame.hex)] : []);
@@ -73,11 +79,18 @@ export function parseCapture(text: string, source: string): CapturedResponse[] {
   return captured;
 }
 
+export interface ReplayOptions {
+  /** Recorded delays are divided by this (2 = twice as fast); default 1. */
+  speed?: number;
+}
+
 export class ReplayResponder implements Responder {
   readonly #byRegister = new Map<number, CapturedResponse[]>();
   readonly #cursor = new Map<number, number>();
+  readonly #speed: number;
 
-  constructor(captured: readonly CapturedResponse[]) {
+  constructor(captured: readonly CapturedResponse[], options: ReplayOptions = {}) {
+    this.#speed = options.speed && options.speed > 0 ? options.speed : 1;
     for (const response of captured) {
       const list = this.#byRegister.get(response.register) ?? [];
       list.push(response);
@@ -97,6 +110,8 @@ export class ReplayResponder implements Responder {
     if (!list) return encodeResponse(request.register, STATUS.noSuchRegister, new Uint8Array(0));
     const at = this.#cursor.get(request.register) ?? 0;
     this.#cursor.set(request.register, (at + 1) % list.length);
-    return { chunks: (list[at] as CapturedResponse).chunks };
+    const response = list[at] as CapturedResponse;
+    if (!response.delaysMs) return { chunks: response.chunks };
+    return { chunks: response.chunks, delaysMs: response.delaysMs.map((ms) => Math.round(ms / this.#speed)) };
   }
 }

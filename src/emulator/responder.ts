@@ -18,9 +18,10 @@ import { type BatteryProfile, productionDateRaw } from "./profile.js";
 export const STATUS = { ok: 0x00, noSuchRegister: 0x80, operationError: 0x81 } as const;
 
 /**
- * A response: the whole frame, or (replay) the frame as the notifications it was captured in.
+ * A response: the whole frame, or (replay) the frame as the notifications it was captured in, with
+ * optionally the wait before each one (ms; replay of a timed capture).
  */
-export type Response = Uint8Array | { chunks: Uint8Array[] };
+export type Response = Uint8Array | { chunks: Uint8Array[]; delaysMs?: number[] };
 
 /** Anything that turns a request into response bytes (the JBD responder, a replay script). */
 export interface Responder {
