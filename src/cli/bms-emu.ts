@@ -7,7 +7,7 @@ import { PACKAGE_VERSION } from "./version.js";
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const program = new Command("bms-emu")
-  .description("Emulates a JBD BMS (DP04S007L4S200A) over TCP or serial, with scenarios and faults")
+  .description("Emulates a JBD BMS (DP04S007L4S200A) over BLE, TCP or serial, with scenarios and faults")
   .version(PACKAGE_VERSION)
   .option("--list-scenarios", "list the bundled scenarios and exit")
   .option("--scenario <name>", "run a bundled scenario (see --list-scenarios)")
@@ -21,6 +21,10 @@ const program = new Command("bms-emu")
   .option("--count <n>", "number of independent batteries (TCP ports PORT…PORT+N−1)", "1")
   .option("--tcp <host:port>", "serve raw JBD bytes on TCP, like an RS485-to-Ethernet gateway (port 0 = any)")
   .option("--serial <path>", "serve on a serial device; repeat for battery 2, 3, …", collect, [])
+  .option(
+    "--hci <list>",
+    "serve over BLE (bleno): native (hci0), native:N or uart:/path; one controller per battery, comma-separated",
+  )
   .option(
     "--fault <spec>",
     "inject a fault, e.g. drop:0.1, split:7, delay:800,every=3 (repeatable)",

@@ -13,6 +13,7 @@ import {
 import { listScenarios } from "../emulator/scenario-files.js";
 import type { ServeRequest } from "../emulator/serve.js";
 import { formatStatusLine } from "../emulator/status-line.js";
+import { parseHciList } from "../transport/hci.js";
 import { usageError } from "./run-cli.js";
 
 export interface EmuFlags {
@@ -25,6 +26,8 @@ export interface EmuFlags {
   count: string;
   tcp?: string;
   serial: string[];
+  /** Comma-separated HCI selections, one controller per battery (native, native:N, uart:/path). */
+  hci?: string;
   fault: string[];
   quiet?: boolean;
 }
@@ -50,7 +53,13 @@ function serveRequests(flags: EmuFlags): ServeRequest[] {
   const requests: ServeRequest[] = [];
   if (flags.tcp !== undefined) requests.push({ kind: "tcp", ...parseHostPort(flags.tcp) });
   if (flags.serial.length > 0) requests.push({ kind: "serial", paths: flags.serial });
-  if (requests.length === 0) throw usageError("nothing to serve on: give --tcp HOST:PORT or --serial PATH");
+  if (flags.hci !== undefined) {
+    const parsed = parseHciList(flags.hci);
+    if (!parsed.ok) throw usageError(`--hci: ${parsed.problem}`);
+    requests.push({ kind: "ble", hcis: parsed.hcis });
+  }
+  if (requests.length === 0)
+    throw usageError("nothing to serve on: give --tcp HOST:PORT, --serial PATH or --hci native");
   return requests;
 }
 
@@ -66,6 +75,8 @@ export async function runEmu(flags: EmuFlags, io: EmuIo): Promise<void> {
   };
   if (flags.serial.length > count)
     throw usageError(`${flags.serial.length} --serial paths for ${count} batteries`);
+  const hciCount = flags.hci?.split(",").length ?? 0;
+  if (hciCount > count) throw usageError(`${hciCount} --hci controllers for ${count} batteries`);
   if (flags.scenario !== undefined) options.scenario = flags.scenario;
   if (flags.scenarioFile !== undefined) options.scenarioFile = flags.scenarioFile;
   if (flags.replay !== undefined) options.replay = flags.replay;

@@ -3,6 +3,7 @@
  * Adding a medium (e.g. BLE via bleno, `--hci`) is one row plus its request type.
  */
 import { BmsError } from "../errors.js";
+import type { HciSelection } from "../transport/hci.js";
 import type { EmulatedBattery } from "./battery.js";
 import { serveSerial } from "./serial-port.js";
 import { serveTcp } from "./tcp-server.js";
@@ -10,7 +11,8 @@ import { serveTcp } from "./tcp-server.js";
 /** What the user asked to serve on, before it is spread over the batteries. */
 export type ServeRequest =
   | { kind: "tcp"; host: string; port: number }
-  | { kind: "serial"; paths: string[]; baudRate?: number };
+  | { kind: "serial"; paths: string[]; baudRate?: number }
+  | { kind: "ble"; hcis: HciSelection[] };
 
 export interface Endpoint {
   /** e.g. `tcp 127.0.0.1:8899`, `serial /dev/ttyUSB0`. */
@@ -49,6 +51,21 @@ export const TRANSPORTS: StarterTable = {
     const options = request.baudRate === undefined ? { path } : { path, baudRate: request.baudRate };
     const serial = await serveSerial(battery, options);
     return { description: `serial ${serial.path}`, close: () => serial.close() };
+  },
+  // Battery i advertises on the i-th HCI controller (one controller per battery); bleno loads lazily.
+  ble: async (battery, index, request) => {
+    const hci = request.hcis[index];
+    if (hci === undefined) return undefined;
+    const { gattBatteryOf, startBlenoPeripheral } = await import("./gatt/bleno.js");
+    const peripheral = await startBlenoPeripheral({ hci, battery: gattBatteryOf(battery) });
+    const where = hci.driver === "uart" ? `uart:${hci.port}` : `hci${hci.deviceId}`;
+    return {
+      description: `ble ${where} (${peripheral.controllerAddress})`,
+      get connected() {
+        return peripheral.connected;
+      },
+      close: () => peripheral.stop(),
+    };
   },
 };
 

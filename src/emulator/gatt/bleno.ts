@@ -46,11 +46,23 @@ export interface BlenoPeripheralOptions {
 export interface BlenoPeripheral {
   /** The controller's own address (in the virtual lab 00:AA:01:00:00:xx, not the battery's MAC). */
   readonly controllerAddress: string;
+  /** Whether a central is connected right now. */
+  readonly connected: boolean;
   /** Disconnects centrals, stops advertising and releases the controller. Idempotent. */
   stop(): Promise<void>;
 }
 
 type DisconnectOne = { disconnect(handle: ConnectionHandle): void };
+
+/**
+ * bleno 0.12's HCI layer re-arms a 1 s "is the device up?" poll timer forever, even after stop(), so a
+ * process that stopped every peripheral never exits. After stop we turn that poll into a no-op (the
+ * pending timer fires once more and is not re-armed). Guarded: a bleno without this internal is left as is.
+ */
+function endDevicePolling(bleno: Bleno): void {
+  const hci = (bleno as unknown as { _bindings?: { _hci?: { pollIsDevUp?: () => void } } })._bindings?._hci;
+  if (hci && typeof hci.pollIsDevUp === "function") hci.pollIsDevUp = () => {};
+}
 
 interface Session {
   port: GattPort;
@@ -86,6 +98,7 @@ async function powerOn(hci: HciSelection, timeoutMs: number): Promise<Bleno> {
     return bleno;
   } catch (error) {
     bleno.stop();
+    endDevicePolling(bleno);
     throw new BmsError(
       "ADAPTER_UNAVAILABLE",
       `Bluetooth adapter ${hciName(hci)} did not power on within ${timeoutMs} ms (state: ${bleno.state})`,
@@ -156,6 +169,7 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
     await bleno.startAdvertisingWithEIRDataAsync(Buffer.from(advertisement), Buffer.from(scanResponse));
   } catch (error) {
     bleno.stop();
+    endDevicePolling(bleno);
     throw new BmsError("ADAPTER_UNAVAILABLE", `advertising on ${hciName(hci)} failed: ${String(error)}`, {
       hci: hciName(hci),
     });
@@ -164,6 +178,9 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
   let stopped = false;
   return {
     controllerAddress: bleno.address.toUpperCase(),
+    get connected() {
+      return sessions.size > 0;
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -171,6 +188,7 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
       bleno.removeAllListeners("accept");
       bleno.removeAllListeners("disconnect");
       bleno.stop();
+      endDevicePolling(bleno);
     },
   };
 }
