@@ -7,7 +7,10 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+
+// each spawn compiles the CLI with tsx; on a busy machine that alone can take many seconds
+vi.setConfig({ testTimeout: 180_000 });
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -31,9 +34,8 @@ describe("bms-bridge demo", () => {
     });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     try {
-      const deadline = Date.now() + 30_000;
-      while (!/Published →/.test(output) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      const started = Date.now() + 90_000;
+      while (!/Published →/.test(output) && Date.now() < started) await new Promise((r) => setTimeout(r, 50));
       const port = Number(/broker\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
       expect(port).toBeGreaterThan(0);
       expect(output).toContain(`watch       mosquitto_sub -h localhost -p ${port} -t 'accusolar/#' -v`);
@@ -44,6 +46,7 @@ describe("bms-bridge demo", () => {
       const seen = new Map<string, string>();
       client.on("message", (t, p) => seen.set(t, p.toString()));
       await client.subscribeAsync("accusolar/#");
+      const deadline = Date.now() + 30_000;
       while (
         !["1", "2", "3"].every((id) => seen.has(`accusolar/battery/${id}/soc`)) &&
         Date.now() < deadline
@@ -58,7 +61,7 @@ describe("bms-bridge demo", () => {
     } finally {
       child.kill("SIGKILL");
     }
-  }, 60_000);
+  }, 180_000);
 
   it("reports a busy broker port and suggests --port", async () => {
     const blocker = createServer();
@@ -69,7 +72,7 @@ describe("bms-bridge demo", () => {
         execFile(
           TSX,
           [CLI, "demo", "--port", String(port), "--no-ws"],
-          { cwd: ROOT, timeout: 30_000 },
+          { cwd: ROOT, timeout: 120_000 },
           (error, _out, stderr) =>
             resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr }),
         );
@@ -81,5 +84,5 @@ describe("bms-bridge demo", () => {
     } finally {
       blocker.close();
     }
-  }, 60_000);
+  }, 180_000);
 });
