@@ -11,6 +11,8 @@
  * - On a bad terminator or checksum the DD was false (or the frame corrupt): we resynchronise at the
  *   next sync byte after that DD, so a real frame hidden inside the rejected bytes is still found.
  *   The rejected bytes up to that point are reported as one `invalid` item with the reason.
+ * - A candidate still waiting for bytes is dropped as `truncated` as soon as a complete, valid DD frame
+ *   appears after it: a junk DD whose "length" is large must not hold back the real reply behind it.
  * - Never throws; every input byte ends up in exactly one emitted item (or is still pending).
  */
 import {
@@ -71,11 +73,13 @@ export class FrameAssembler {
       if (scan.type === "need_more") {
         // A complete frame further on proves this candidate false (or cut off): a junk DD with a
         // large "length" must not hold back the real frame behind it.
-        const next = this.completeFrameAfter(buffer, start);
-        if (next < 0) break;
+        const proof = this.completeFrameAfter(buffer, start);
+        if (proof < 0) break;
+        // drop only the false start, then rescan: frames between it and the proof are kept
+        const resumeAt = nextSync(buffer, start + 1, proof);
         flushJunk(start);
-        items.push(invalid("truncated", buffer.slice(start, next)));
-        start = next;
+        items.push(invalid("truncated", buffer.slice(start, resumeAt)));
+        start = resumeAt;
         continue;
       }
       flushJunk(start);
@@ -121,10 +125,15 @@ export class FrameAssembler {
     return this.pending.length;
   }
 
-  /** Start of the first complete, valid frame after `start`, or -1. */
+  /**
+   * Start of the first complete, valid DD frame after `start`, or -1. Only DD frames count as proof:
+   * length, terminator and a 16-bit checksum make one appearing by chance inside real data
+   * negligible, while a 5-byte module frame (8-bit sum) can: 0x03 data holding current 0xFFAA
+   * (-0.86 A), remaining 0x6D00 and nominal 0x6D60 contains `FF AA 6D 00 6D`.
+   */
   private completeFrameAfter(buffer: Uint8Array, start: number): number {
     for (let index = start + 1; index < buffer.length; index++) {
-      if (isSyncAt(buffer, index) && this.scanAt(buffer, index).type === "frame") return index;
+      if (buffer[index] === FRAME_START && this.scanDd(buffer, index).type === "frame") return index;
     }
     return -1;
   }

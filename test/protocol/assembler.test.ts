@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FrameAssembler } from "../../src/protocol/assembler.js";
+import { encodeResponse } from "../../src/protocol/frame.js";
 import type { AssemblerItem } from "../../src/protocol/types.js";
 import { hex } from "./hex.js";
 
@@ -113,6 +114,39 @@ describe("FrameAssembler", () => {
     const items = assembler.push(concat(hex("DD 10"), READ_BASIC));
     expect(summary(items)).toEqual(["invalid:truncated dd10", "request dda50300fffd77"]);
     expect(assembler.pendingLength).toBe(0);
+  });
+
+  it("does not cut a real frame at a module frame that happens to sit inside its data", () => {
+    // 0x03 data: voltage 0x0536, current 0xFFAA (-0.86 A), remaining 0x6D00, nominal 0x6D60, ...:
+    // frame bytes 6..10 read FF AA 6D 00 6D, a well-formed module frame (sum8 0x6D + 0x00 = 0x6D)
+    const data = new Uint8Array(23);
+    data.set(hex("05 36 FF AA 6D 00 6D 60"));
+    const frame = encodeResponse(0x03, 0x00, data);
+    expect(frame.subarray(6, 11)).toEqual(hex("FF AA 6D 00 6D"));
+    for (const size of [1, 5, 11, 20]) {
+      expect(summary(feed(frame, size)), `chunk size ${size}`).toEqual([
+        `response ${Array.from(frame, (b) => b.toString(16).padStart(2, "0")).join("")}`,
+      ]);
+    }
+  });
+
+  it("lets a module frame wait behind a false DD until the stream says more", () => {
+    // DD FF AA 15 claims 0x15 data bytes; only a complete DD frame may prove it false early
+    const assembler = new FrameAssembler();
+    expect(assembler.push(hex("DD FF AA 15 01 00 16"))).toEqual([]);
+    expect(summary(assembler.end())).toEqual(["invalid:truncated dd", "module ffaa15010016"]);
+  });
+
+  it("drops only the false start when a later frame proves it false, keeping frames in between", () => {
+    // DD 77 FF AA claims 0xAA data bytes; the request proves it false, the module frame survives
+    const stream = concat(hex("DD 77"), hex("FF AA 18 01 01 1A"), READ_BASIC);
+    for (const size of [1, 3, stream.length]) {
+      expect(summary(feed(stream, size)), `chunk size ${size}`).toEqual([
+        "invalid:truncated dd77",
+        "module ffaa1801011a",
+        "request dda50300fffd77",
+      ]);
+    }
   });
 
   it("reports an incomplete frame at the end of the stream as truncated", () => {
