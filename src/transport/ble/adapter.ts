@@ -104,9 +104,8 @@ function waitForPoweredOn(noble: Noble, hci: HciSelection, clock: Clock, timeout
       if (hopeless) finish(unavailable(hci, hopeless));
     };
     const timer = clock.setTimeout(() => {
-      const hint =
-        noble.state === "poweredOff" ? "is powered off (try: bluetoothctl power on)" : "did not power on";
-      finish(unavailable(hci, `${hint} within ${timeoutMs} ms (state: ${noble.state})`));
+      const hint = noble.state === "poweredOff" ? "; try: bluetoothctl power on" : "";
+      finish(unavailable(hci, `did not power on within ${timeoutMs} ms (state: ${noble.state}${hint})`));
     }, timeoutMs);
     noble.on("stateChange", onState);
     if (noble.state === "poweredOn") finish();
