@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createEnergyFeature, type EnergyFeature } from "../../src/bridge/energy-feature.js";
 import { EventBus } from "../../src/bridge/event-bus.js";
 import { createMemoryLogger } from "../../src/log/logger.js";
-import { LocalFakeMqtt, ManualClock } from "../helpers/local-fakes.js";
+import { FakeMqtt, ManualClock } from "../../src/testing/index.js";
 import { makeReading } from "../helpers/readings.js";
 
 const A = "A5:C2:37:3C:76:D2";
@@ -16,7 +16,7 @@ describe("energy counter feature", () => {
   let statePath: string;
   let clock: ManualClock;
   let bus: EventBus;
-  let mqtt: LocalFakeMqtt;
+  let mqtt: FakeMqtt;
   const running: EnergyFeature[] = [];
 
   beforeEach(async () => {
@@ -24,7 +24,7 @@ describe("energy counter feature", () => {
     statePath = join(dir, "energy.json");
     clock = new ManualClock(Date.UTC(2026, 1, 22, 12));
     bus = new EventBus();
-    mqtt = new LocalFakeMqtt();
+    mqtt = new FakeMqtt();
   });
   afterEach(async () => {
     for (const f of running.splice(0)) await f.stop();
@@ -51,20 +51,20 @@ describe("energy counter feature", () => {
   it("publishes each battery's counters retained under …/energy/<field>", async () => {
     await start();
     charge36s("1", A, clock.now());
-    expect(mqtt.retained.get("accusolar/battery/1/energy/charged_ah")).toBe("1");
-    expect(mqtt.retained.get("accusolar/battery/1/energy/charged_kwh")).toBe("0.012");
-    expect(mqtt.retained.get("accusolar/battery/1/energy/discharged_ah")).toBe("0");
-    const msg = mqtt.published.find((m) => m.topic === "accusolar/battery/1/energy/charged_ah");
-    expect(msg?.options).toEqual({ qos: 1, retain: true });
+    expect(mqtt.retainedPayload("accusolar/battery/1/energy/charged_ah")).toBe("1");
+    expect(mqtt.retainedPayload("accusolar/battery/1/energy/charged_kwh")).toBe("0.012");
+    expect(mqtt.retainedPayload("accusolar/battery/1/energy/discharged_ah")).toBe("0");
+    const msg = mqtt.publishes.find((m) => m.topic === "accusolar/battery/1/energy/charged_ah");
+    expect({ qos: msg?.qos, retain: msg?.retain }).toEqual({ qos: 1, retain: true });
   });
 
   it("publishes the bank total over all batteries", async () => {
     await start();
     charge36s("1", A, clock.now());
     charge36s("2", B, clock.now(), -200);
-    expect(mqtt.retained.get("accusolar/bank/energy/charged_ah")).toBe("1");
-    expect(mqtt.retained.get("accusolar/bank/energy/discharged_ah")).toBe("2");
-    expect(mqtt.retained.get("accusolar/bank/energy/discharged_kwh")).toBe("0.024");
+    expect(mqtt.retainedPayload("accusolar/bank/energy/charged_ah")).toBe("1");
+    expect(mqtt.retainedPayload("accusolar/bank/energy/discharged_ah")).toBe("2");
+    expect(mqtt.retainedPayload("accusolar/bank/energy/discharged_kwh")).toBe("0.024");
   });
 
   it("does not integrate across an offline gap", async () => {
@@ -82,7 +82,7 @@ describe("energy counter feature", () => {
     await start(60_000);
     charge36s("1", A, clock.now());
     await expect(stat(statePath)).rejects.toThrow();
-    clock.advance(60_000);
+    clock.tick(60_000);
     await vi.waitFor(async () => {
       const saved = JSON.parse(await readFile(statePath, "utf8"));
       expect(saved.batteries[A].charged_ah).toBeCloseTo(1, 12);
@@ -95,10 +95,10 @@ describe("energy counter feature", () => {
     await first.stop();
     running.splice(0);
 
-    mqtt = new LocalFakeMqtt();
+    mqtt = new FakeMqtt();
     const second = await start();
     expect(second.counters("1")?.chargedAh).toBeCloseTo(1, 12);
-    expect(mqtt.retained.get("accusolar/battery/1/energy/charged_ah")).toBe("1");
+    expect(mqtt.retainedPayload("accusolar/battery/1/energy/charged_ah")).toBe("1");
     // The first reading after a restart starts a new run; the next 36 s add another 1 Ah.
     charge36s("1", A, clock.now() + 3_600_000);
     expect(second.counters("1")?.chargedAh).toBeCloseTo(2, 12);
@@ -107,9 +107,9 @@ describe("energy counter feature", () => {
   it("republishes everything after a reconnect", async () => {
     await start();
     charge36s("1", A, clock.now());
-    const before = mqtt.published.length;
-    mqtt.reconnect();
-    const again = mqtt.published.slice(before).map((m) => m.topic);
+    const before = mqtt.publishes.length;
+    mqtt.connect();
+    const again = mqtt.publishes.slice(before).map((m) => m.topic);
     expect(again).toContain("accusolar/battery/1/energy/charged_kwh");
     expect(again).toContain("accusolar/bank/energy/discharged_ah");
   });
@@ -118,9 +118,9 @@ describe("energy counter feature", () => {
     const feature = await start();
     await feature.stop();
     running.splice(0);
-    expect(clock.pendingTimers).toBe(0);
-    const count = mqtt.published.length;
+    expect(clock.pending).toBe(0);
+    const count = mqtt.publishes.length;
     charge36s("1", A, clock.now());
-    expect(mqtt.published.length).toBe(count);
+    expect(mqtt.publishes.length).toBe(count);
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEnergyStore, type EnergyState, parseEnergyState } from "../../src/bridge/energy-store.js";
 import { createMemoryLogger } from "../../src/log/logger.js";
-import { ManualClock } from "../helpers/local-fakes.js";
+import { ManualClock } from "../../src/testing/index.js";
 
 const ADDRESS = "A5:C2:37:3C:76:D2";
 

@@ -22,13 +22,17 @@ export interface HaBatteryFacts {
   model?: string;
   /** 0x03 software version byte (jbd-protocol §3). */
   softwareVersionRaw?: number;
+  /** The configured human name (HA device name); default "Battery <id>". */
+  name?: string;
+  /** This battery's `expire_after` (s) when its poll interval differs from the default. */
+  expireAfterS?: number;
 }
 
 export interface HaPayloadOptions {
   /** Bridge topic prefix, e.g. "accusolar". */
   prefix: string;
   discoveryPrefix: string;
-  /** `expire_after` (s) for status-derived entities. */
+  /** Default `expire_after` (s) for status-derived entities. */
   expireAfterS: number;
   /** The `origin` block: who publishes these configs. */
   origin: { name: string; sw_version: string; support_url?: string };
@@ -69,7 +73,7 @@ export function softwareVersionText(raw: number): string {
 export function deviceBlock(facts: HaBatteryFacts): Record<string, unknown> {
   const device: Record<string, unknown> = {
     identifiers: [deviceIdentifier(facts.address)],
-    name: `Battery ${facts.batteryId}`,
+    name: facts.name ?? `Battery ${facts.batteryId}`,
     manufacturer: "JBD",
     model: facts.model ?? "JBD BMS",
   };
@@ -101,7 +105,7 @@ function entityFields(
   if ("template" in entity.state) {
     fields.state_topic = `${base}/status`;
     fields.value_template = entity.state.template;
-    fields.expire_after = options.expireAfterS;
+    fields.expire_after = facts.expireAfterS ?? options.expireAfterS;
   } else {
     fields.state_topic = `${base}/${entity.state.topic}`;
   }
@@ -147,7 +151,11 @@ export function isOwnConfig(payload: unknown, prefix: string): boolean {
   return p.availability.some((a: { topic?: unknown }) => a?.topic === `${prefix}/bridge/state`);
 }
 
-/** `expire_after` from the poll interval: five missed polls, and never under a minute. */
-export function expireAfterForPoll(pollIntervalMs: number): number {
-  return Math.max(60, Math.ceil((5 * pollIntervalMs) / 1000));
+/**
+ * `expire_after` from the poll interval: ten polls, at least two minutes. It is only a backstop: it must
+ * never fire before the bridge's own availability does (offline after 6 missed polls by default), even
+ * when batteries are read in rotation.
+ */
+export function expireAfterForPoll(pollIntervalS: number): number {
+  return Math.max(120, Math.ceil(10 * pollIntervalS));
 }

@@ -19,6 +19,7 @@ import {
   type DiscoveryMessage,
   deviceIdentifier,
   discoveryMessage,
+  expireAfterForPoll,
   type HaBatteryFacts,
   type HaPayloadOptions,
   isOwnConfig,
@@ -35,10 +36,13 @@ export interface HaDiscoveryOptions {
   prefix: string;
   /** Default "homeassistant". */
   discoveryPrefix?: string;
-  /** `expire_after` (s); use expireAfterForPoll(pollIntervalMs). */
-  expireAfterS: number;
-  /** Configured batteries. Without it, configs of removed batteries cannot be recognised as stale. */
-  batteries?: ReadonlyArray<{ id: string; address: string }>;
+  /** Poll interval (s) of batteries that do not set their own; sets `expire_after`. Default 5. */
+  pollIntervalS?: number;
+  /**
+   * Configured batteries (BridgeConfig.batteries fits). Without it, configs of removed batteries cannot be
+   * recognised as stale; `name` becomes the HA device name, `pollIntervalS` that battery's `expire_after`.
+   */
+  batteries?: ReadonlyArray<{ id: string; address: string; name?: string; pollIntervalS?: number }>;
   /** Also announce the energy counters (the energy feature is running). */
   energy: boolean;
   /** Bridge version for the `origin` block. */
@@ -67,7 +71,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
   const payloadOptions: HaPayloadOptions = {
     prefix: options.prefix,
     discoveryPrefix,
-    expireAfterS: options.expireAfterS,
+    expireAfterS: expireAfterForPoll(options.pollIntervalS ?? 5),
     origin: { name: "bms-bridge", sw_version: options.swVersion, support_url: SUPPORT_URL },
   };
   const configuredIds = options.batteries?.map((b) => deviceIdentifier(b.address));
@@ -123,9 +127,18 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     }
   };
 
+  const configuredFacts = (batteryId: string, address: string): HaBatteryFacts => {
+    const facts: HaBatteryFacts = { batteryId, address };
+    const configured = options.batteries?.find((b) => b.id === batteryId);
+    if (configured?.name !== undefined) facts.name = configured.name;
+    if (configured?.pollIntervalS !== undefined)
+      facts.expireAfterS = expireAfterForPoll(configured.pollIntervalS);
+    return facts;
+  };
+
   const onReading = (reading: BatteryReading): void => {
     const state = batteries.get(reading.batteryId) ?? {
-      facts: { batteryId: reading.batteryId, address: reading.address },
+      facts: configuredFacts(reading.batteryId, reading.address),
       topics: new Set<string>(),
     };
     batteries.set(reading.batteryId, state);

@@ -195,8 +195,17 @@ describe("Home Assistant discovery payloads", () => {
     expect(isOwnConfig("not json", "accusolar")).toBe(false);
   });
 
-  it("derives expire_after from the poll interval: five polls, at least a minute", () => {
-    expect(expireAfterForPoll(5000)).toBe(60);
-    expect(expireAfterForPoll(30_000)).toBe(150);
+  it("derives expire_after from the poll interval: ten polls, at least two minutes", () => {
+    expect(expireAfterForPoll(5)).toBe(120);
+    expect(expireAfterForPoll(30)).toBe(300);
+    expect(expireAfterForPoll(0.5)).toBe(120);
+  });
+
+  it("uses the configured name as the device name and a battery's own expire_after", () => {
+    const [voltage] = entitiesFor(SHAPE);
+    if (!voltage) throw new Error("no entities");
+    const named = discoveryMessage(voltage, { ...FACTS, name: "House bank 1", expireAfterS: 300 }, OPTIONS);
+    expect((named.payload.device as { name: string }).name).toBe("House bank 1");
+    expect(named.payload.expire_after).toBe(300);
   });
 });

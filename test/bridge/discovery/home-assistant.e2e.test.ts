@@ -81,7 +81,6 @@ describe.skipIf(mosquittoSkipReason())("Home Assistant discovery through a real 
       { logger, clock: systemClock, bus, mqtt: connection },
       {
         prefix: "accusolar",
-        expireAfterS: 60,
         energy: true,
         swVersion: "0.1.0",
         batteries: [{ id: "1", address: A }],

@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createHaDiscovery, type HaDiscoveryFeature } from "../../../src/bridge/discovery/home-assistant.js";
 import { EventBus } from "../../../src/bridge/event-bus.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
-import { FakeMqtt, sampleReading } from "../../../src/testing/index.js";
-import { ManualClock } from "../../helpers/local-fakes.js";
+import { FakeMqtt, ManualClock, sampleReading } from "../../../src/testing/index.js";
 
 const A = "A5:C2:37:3C:76:D2";
 const REMOVED = "A5:C2:37:41:1D:E0";
@@ -32,10 +31,10 @@ describe("Home Assistant discovery feature", () => {
       { logger: createMemoryLogger(), clock, bus, mqtt },
       {
         prefix: "accusolar",
-        expireAfterS: 60,
         energy: options.energy ?? false,
         swVersion: "0.1.0",
-        batteries: [{ id: "1", address: A }],
+        pollIntervalS: 5,
+        batteries: [{ id: "1", address: A, name: "House", pollIntervalS: 30 }],
         staleScanMs: 2000,
       },
     );
@@ -57,6 +56,16 @@ describe("Home Assistant discovery feature", () => {
     for (const p of mqtt.publishes.filter((x) => x.topic.startsWith("homeassistant/"))) {
       expect({ qos: p.qos, retain: p.retain }).toEqual({ qos: 1, retain: true });
     }
+  });
+
+  it("names the device after the configured battery and derives expire_after from its poll interval", async () => {
+    const { bus, mqtt } = await setup();
+    bus.emit("reading", sampleReading({ address: A }));
+    const config = JSON.parse(
+      mqtt.retainedPayload("homeassistant/sensor/bmsbridge_a5c2373c76d2_soc/config") ?? "{}",
+    );
+    expect(config.device.name).toBe("House");
+    expect(config.expire_after).toBe(300); // 10 × 30 s
   });
 
   it("does not republish for a reading that changes nothing it announces", async () => {
@@ -119,7 +128,7 @@ describe("Home Assistant discovery feature", () => {
     mqtt.deliver(oldEntity, ownConfig("bmsbridge_a5c2373c76d2_cell_12"));
     mqtt.deliver(foreign, ownConfig("bmsbridge_a5c2373c76d2_voltage_other", "garage"));
     mqtt.deliver(otherProduct, JSON.stringify({ unique_id: "0x1234_battery", state_topic: "z2m/x" }));
-    clock.advance(2000);
+    clock.tick(2000);
     await f.scanned;
     expect(mqtt.publishesTo(removed).map((p) => [p.payload, p.retain])).toEqual([["", true]]);
     // The configured battery's old cell_12 waits until its entity set is known…
