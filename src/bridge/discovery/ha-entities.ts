@@ -56,13 +56,23 @@ const PROTECTION_BITS: readonly ProtectionBit[] = [
   { bit: 14, key: "discharge_mosfet_breakdown", name: "Discharge MOSFET breakdown" },
 ];
 
-/** `{{ value_json.<path> }}` — the number as the publisher rounded it. */
-function json(path: string): { topic: "status"; template: string } {
-  return { topic: "status", template: `{{ value_json.${path} }}` };
+/**
+ * A status-JSON state. The publisher clears the retained status (empty payload) when a battery goes
+ * offline; `value_json` is then undefined, and rendering "None" (HA: state unknown) avoids a template
+ * error in Home Assistant's log for every entity.
+ */
+function fromStatus(expression: string): { topic: "status"; template: string } {
+  return { topic: "status", template: `{{ (${expression}) if value_json is defined else None }}` };
 }
 
+/** The value as the publisher rounded it. */
+function json(path: string): { topic: "status"; template: string } {
+  return fromStatus(`value_json.${path}`);
+}
+
+/** A binary sensor: HA's default payload_on/payload_off are "ON"/"OFF". */
 function flag(condition: string): { topic: "status"; template: string } {
-  return { topic: "status", template: `{{ 'ON' if ${condition} else 'OFF' }}` };
+  return fromStatus(`'ON' if ${condition} else 'OFF'`);
 }
 
 const VOLTAGE = {
@@ -153,7 +163,7 @@ const BATTERY_ENTITIES: readonly HaEntity[] = [
     deviceClass: "enum",
     options: ["Normal", "Warning", "Critical"],
     icon: "mdi:scale-balance",
-    state: { topic: "status", template: "{{ value_json.health }}" },
+    state: json("health"),
   },
   {
     key: "balancing",
@@ -168,10 +178,7 @@ const BATTERY_ENTITIES: readonly HaEntity[] = [
     component: "sensor",
     icon: "mdi:scale-balance",
     diagnostic: true,
-    state: {
-      topic: "status",
-      template: "{{ value_json.balancing_cells | join(', ') if value_json.balancing_cells else 'none' }}",
-    },
+    state: fromStatus("value_json.balancing_cells | join(', ') if value_json.balancing_cells else 'none'"),
   },
   {
     key: "charge_fet",

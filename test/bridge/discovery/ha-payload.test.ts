@@ -121,7 +121,7 @@ describe("Home Assistant discovery payloads", () => {
   it("reads status-derived entities from the status JSON with expire_after, energy counters from their topics", () => {
     expect(byKey("cell_3")).toMatchObject({
       state_topic: "accusolar/battery/house/status",
-      value_template: "{{ value_json.cells[2] }}",
+      value_template: "{{ (value_json.cells[2]) if value_json is defined else None }}",
       expire_after: 60,
       device_class: "voltage",
       unit_of_measurement: "V",
@@ -144,7 +144,7 @@ describe("Home Assistant discovery payloads", () => {
     );
     expect(protection).toHaveLength(16); // any-protection + bits 0..14 (jbd-protocol §3)
     expect(byKey("protection_short_circuit").value_template).toBe(
-      "{{ 'ON' if (value_json.protection_raw | int(0)) | bitwise_and(1024) > 0 else 'OFF' }}",
+      "{{ ('ON' if (value_json.protection_raw | int(0)) | bitwise_and(1024) > 0 else 'OFF') if value_json is defined else None }}",
     );
   });
 
