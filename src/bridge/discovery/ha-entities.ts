@@ -12,24 +12,9 @@
  * which is what long-term statistics need.
  */
 
-export type HaComponent = "sensor" | "binary_sensor";
+import { ENERGY_ENTITIES, flag, fromStatus, type HaEntity, json, VOLTAGE } from "./ha-entity.js";
 
-export interface HaEntity {
-  /** Unique-id suffix and discovery object-id suffix: [a-z0-9_] only. */
-  key: string;
-  component: HaComponent;
-  name: string;
-  deviceClass?: string;
-  unit?: string;
-  stateClass?: "measurement" | "total_increasing";
-  /** Enum sensors: the possible states. */
-  options?: readonly string[];
-  precision?: number;
-  diagnostic?: boolean;
-  icon?: string;
-  /** "status" = the status JSON with `template`; otherwise a topic leaf under `<prefix>/battery/<id>/`. */
-  state: { topic: "status"; template: string } | { topic: string };
-}
+export type { HaEntity };
 
 /** A JBD 0x03 protection bit (jbd-protocol §3, "Protection status bits"). */
 interface ProtectionBit {
@@ -55,32 +40,6 @@ const PROTECTION_BITS: readonly ProtectionBit[] = [
   { bit: 13, key: "charge_mosfet_breakdown", name: "Charge MOSFET breakdown" },
   { bit: 14, key: "discharge_mosfet_breakdown", name: "Discharge MOSFET breakdown" },
 ];
-
-/**
- * A status-JSON state. The publisher clears the retained status (empty payload) when a battery goes
- * offline; `value_json` is then undefined, and rendering "None" (HA: state unknown) avoids a template
- * error in Home Assistant's log for every entity.
- */
-function fromStatus(expression: string): { topic: "status"; template: string } {
-  return { topic: "status", template: `{{ (${expression}) if value_json is defined else None }}` };
-}
-
-/** The value as the publisher rounded it. */
-function json(path: string): { topic: "status"; template: string } {
-  return fromStatus(`value_json.${path}`);
-}
-
-/** A binary sensor: HA's default payload_on/payload_off are "ON"/"OFF". */
-function flag(condition: string): { topic: "status"; template: string } {
-  return fromStatus(`'ON' if ${condition} else 'OFF'`);
-}
-
-const VOLTAGE = {
-  component: "sensor",
-  deviceClass: "voltage",
-  unit: "V",
-  stateClass: "measurement",
-} as const;
 
 /** Entities every battery has. */
 const BATTERY_ENTITIES: readonly HaEntity[] = [
@@ -234,27 +193,6 @@ const MEAN_TEMPERATURE: HaEntity = {
   precision: 1,
   state: json("temp"),
 };
-
-/** An energy-counter entity: read as is from `<prefix>/battery/<id>/energy/<field>` (energy-feature.ts). */
-function counter(key: string, name: string, field: string, unit: "kWh" | "Ah"): HaEntity {
-  const base = {
-    key,
-    name,
-    component: "sensor",
-    unit,
-    stateClass: "total_increasing",
-    precision: 3,
-  } as const;
-  const state = { topic: `energy/${field}` };
-  return unit === "kWh" ? { ...base, deviceClass: "energy", state } : { ...base, icon: "mdi:counter", state };
-}
-
-const ENERGY_ENTITIES: readonly HaEntity[] = [
-  counter("energy_charged", "Energy charged", "charged_kwh", "kWh"),
-  counter("energy_discharged", "Energy discharged", "discharged_kwh", "kWh"),
-  counter("charge_charged", "Charge charged", "charged_ah", "Ah"),
-  counter("charge_discharged", "Charge discharged", "discharged_ah", "Ah"),
-];
 
 /** What a battery's entity set depends on (learned from its readings). */
 export interface BatteryShape {

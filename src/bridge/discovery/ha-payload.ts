@@ -5,7 +5,8 @@
  *
  * - Topic `<discovery_prefix>/<component>/<unique_id>/config`; the object id is the unique id, which HA
  *   restricts to [a-zA-Z0-9_-] (an alias containing "/" broke batmon's discovery, prior-art §6.13).
- * - Availability: the bridge's last will AND the battery's own availability topic, `availability_mode: all`.
+ * - Availability: the bridge's last will AND the battery's own availability topic, `availability_mode: all`
+ *   (the bank device: the bridge's last will only).
  * - `expire_after` on status-derived entities as a backstop if both availability signals are lost.
  *   Energy counters have none: they are published only when they change and stay true while idle.
  */
@@ -85,29 +86,55 @@ export function deviceBlock(facts: HaBatteryFacts): Record<string, unknown> {
   return device;
 }
 
-export function availabilityBlock(prefix: string, batteryId: string): Record<string, unknown> {
+/** What a set of entities belongs to: one battery, or the bank. */
+export interface HaTarget {
+  /** Device identifier; unique ids are `<identifier>_<entity key>`. */
+  identifier: string;
+  /** Topic base the entity state topics hang off (`…/status`, `…/energy/<field>`). */
+  stateBase: string;
+  availability: Array<{ topic: string }>;
+  device: Record<string, unknown>;
+  expireAfterS: number;
+}
+
+export function batteryTarget(facts: HaBatteryFacts, options: HaPayloadOptions): HaTarget {
   return {
+    identifier: deviceIdentifier(facts.address),
+    stateBase: `${options.prefix}/battery/${facts.batteryId}`,
     availability: [
-      { topic: `${prefix}/bridge/state` },
-      { topic: `${prefix}/battery/${batteryId}/availability` },
+      { topic: `${options.prefix}/bridge/state` },
+      { topic: `${options.prefix}/battery/${facts.batteryId}/availability` },
     ],
-    availability_mode: "all",
+    device: deviceBlock(facts),
+    expireAfterS: facts.expireAfterS ?? options.expireAfterS,
   };
 }
 
-function entityFields(
-  entity: HaEntity,
-  facts: HaBatteryFacts,
-  options: HaPayloadOptions,
-): Record<string, unknown> {
-  const base = `${options.prefix}/battery/${facts.batteryId}`;
+/** The bank device: available while the bridge is; its numbers say themselves when no battery is online. */
+export function bankTarget(options: HaPayloadOptions): HaTarget {
+  const identifier = `${UNIQUE_ID_PREFIX}bank_${addressSlug(options.prefix)}`;
+  return {
+    identifier,
+    stateBase: `${options.prefix}/bank`,
+    availability: [{ topic: `${options.prefix}/bridge/state` }],
+    device: {
+      identifiers: [identifier],
+      name: "Battery bank",
+      manufacturer: "bms-bridge",
+      model: "Parallel bank",
+    },
+    expireAfterS: options.expireAfterS,
+  };
+}
+
+function entityFields(entity: HaEntity, target: HaTarget): Record<string, unknown> {
   const fields: Record<string, unknown> = { name: entity.name };
   if ("template" in entity.state) {
-    fields.state_topic = `${base}/status`;
+    fields.state_topic = `${target.stateBase}/status`;
     fields.value_template = entity.state.template;
-    fields.expire_after = facts.expireAfterS ?? options.expireAfterS;
+    fields.expire_after = target.expireAfterS;
   } else {
-    fields.state_topic = `${base}/${entity.state.topic}`;
+    fields.state_topic = `${target.stateBase}/${entity.state.topic}`;
   }
   if (entity.deviceClass !== undefined) fields.device_class = entity.deviceClass;
   if (entity.unit !== undefined) fields.unit_of_measurement = entity.unit;
@@ -121,18 +148,19 @@ function entityFields(
 
 export function discoveryMessage(
   entity: HaEntity,
-  facts: HaBatteryFacts,
+  target: HaTarget,
   options: HaPayloadOptions,
 ): DiscoveryMessage {
-  const uniqueId = uniqueIdFor(facts.address, entity.key);
+  const uniqueId = `${target.identifier}_${entity.key}`;
   return {
     topic: `${options.discoveryPrefix}/${entity.component}/${uniqueId}/config`,
     uniqueId,
     payload: {
-      ...entityFields(entity, facts, options),
+      ...entityFields(entity, target),
       unique_id: uniqueId,
-      ...availabilityBlock(options.prefix, facts.batteryId),
-      device: deviceBlock(facts),
+      availability: target.availability,
+      availability_mode: "all",
+      device: target.device,
       origin: options.origin,
     },
   };

@@ -1,29 +1,32 @@
 /**
  * Home Assistant MQTT discovery (`--ha-discovery`, HA_DISCOVERY=1). Publishes one retained config per
- * entity (ha-entities.ts × ha-payload.ts) for each battery once its first reading shows its shape (cell
- * and probe count), again when that shape or its device facts change, on every MQTT (re)connect and when
- * Home Assistant announces itself (`<discovery_prefix>/status` = `online`).
+ * entity for each battery (ha-entities.ts) once its first reading shows its shape (cell and probe
+ * count), and for the bank (ha-bank-entities.ts); again when a battery's shape or device facts change,
+ * on every MQTT (re)connect and when Home Assistant announces itself (`<discovery_prefix>/status` =
+ * `online`).
  *
- * Stale configs: on start it subscribes to `<discovery_prefix>/+/+/config` for `staleScanMs`, keeps the
- * retained configs this bridge owns (isOwnConfig) and clears, with an empty retained payload, those of
- * batteries no longer configured, and those of a configured battery that its current entity set no
- * longer contains (e.g. fewer cells).
+ * Stale configs (stale-configs.ts): at start the bridge collects the retained configs it owns for
+ * `staleScanMs`, and clears with an empty retained payload those of batteries no longer configured and
+ * those a configured battery's current entity set no longer contains (e.g. fewer cells).
  */
 import type { Logger } from "../../log/logger.js";
-import { type Clock, sleep } from "../../util/clock.js";
+import type { Clock } from "../../util/clock.js";
 import type { EventBus } from "../event-bus.js";
 import type { BatteryReading, BridgeFeature, MqttPort } from "../types.js";
-import { type BatteryShape, entitiesFor } from "./ha-entities.js";
+import { bankEntitiesFor } from "./ha-bank-entities.js";
+import { type BatteryShape, entitiesFor, type HaEntity } from "./ha-entities.js";
 import {
+  bankTarget,
+  batteryTarget,
   DEFAULT_DISCOVERY_PREFIX,
-  type DiscoveryMessage,
   deviceIdentifier,
   discoveryMessage,
   expireAfterForPoll,
   type HaBatteryFacts,
   type HaPayloadOptions,
-  isOwnConfig,
+  type HaTarget,
 } from "./ha-payload.js";
+import { type OwnerVerdict, StaleConfigs } from "./stale-configs.js";
 
 export interface HaDiscoveryContext {
   logger: Logger;
@@ -45,6 +48,8 @@ export interface HaDiscoveryOptions {
   batteries?: ReadonlyArray<{ id: string; address: string; name?: string; pollIntervalS?: number }>;
   /** Also announce the energy counters (the energy feature is running). */
   energy: boolean;
+  /** Also announce the "Battery bank" device (the bank-view feature is running). */
+  bank: boolean;
   /** Bridge version for the `origin` block. */
   swVersion: string;
   /** How long to collect retained configs at start (ms). Default 2000. */
@@ -56,30 +61,38 @@ export interface HaDiscoveryFeature extends BridgeFeature {
   readonly scanned: Promise<void>;
 }
 
-interface BatteryState {
+/** A device whose configs we publish: a battery (known after its first reading) or the bank. */
+interface Announced {
+  target?: HaTarget;
+  entities?: HaEntity[];
+  /** Config topics currently published. */
+  topics: Set<string>;
+}
+
+interface BatteryState extends Announced {
   facts: HaBatteryFacts;
   shape?: BatteryShape;
-  /** Config topics currently published for this battery. */
-  topics: Set<string>;
 }
 
 const SUPPORT_URL = "https://github.com/accu-solar/bms-bridge";
 
 export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryOptions): HaDiscoveryFeature {
   const log = ctx.logger.child("ha-discovery");
-  const discoveryPrefix = options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX;
   const payloadOptions: HaPayloadOptions = {
     prefix: options.prefix,
-    discoveryPrefix,
+    discoveryPrefix: options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX,
     expireAfterS: expireAfterForPoll(options.pollIntervalS ?? 5),
     origin: { name: "bms-bridge", sw_version: options.swVersion, support_url: SUPPORT_URL },
   };
-  const configuredIds = options.batteries?.map((b) => deviceIdentifier(b.address));
+  const bankId = bankTarget(payloadOptions).identifier;
+  const configuredIds = options.batteries && [
+    ...options.batteries.map((b) => deviceIdentifier(b.address)),
+    ...(options.bank ? [bankId] : []),
+  ];
   const batteries = new Map<string, BatteryState>();
-  /** Own retained configs found by the start-up scan and not yet confirmed or cleared: topic → unique id. */
-  const found = new Map<string, string>();
+  const bank: Announced = { topics: new Set() };
+  const stale = new StaleConfigs();
   const cleanups: Array<() => void | Promise<void>> = [];
-  let scanDone = false;
   let resolveScanned: () => void = () => {};
   const scanned = new Promise<void>((resolve) => {
     resolveScanned = resolve;
@@ -91,38 +104,31 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     });
   };
 
-  const messagesFor = (state: BatteryState): DiscoveryMessage[] =>
-    state.shape ? entitiesFor(state.shape).map((e) => discoveryMessage(e, state.facts, payloadOptions)) : [];
+  const announced = (): Announced[] => [...batteries.values(), bank];
 
-  const publishBattery = (state: BatteryState): void => {
-    const messages = messagesFor(state);
+  const publish = (device: Announced): void => {
+    const { target, entities } = device;
+    if (!target || !entities) return;
+    const messages = entities.map((e) => discoveryMessage(e, target, payloadOptions));
     const next = new Set(messages.map((m) => m.topic));
-    for (const topic of state.topics) if (!next.has(topic)) send(topic, "");
+    for (const topic of device.topics) if (!next.has(topic)) send(topic, "");
     for (const m of messages) send(m.topic, JSON.stringify(m.payload));
-    state.topics = next;
-    log.debug(() => `announced ${messages.length} entities for battery ${state.facts.batteryId}`);
+    device.topics = next;
+    log.debug(() => `announced ${messages.length} entities for ${target.identifier}`);
     clearStale();
   };
 
-  /**
-   * Clears found configs that are certainly stale: their battery is not configured, or their battery's
-   * entity set is known and does not contain them. Others wait for their battery's first reading.
-   */
+  const verdict = (uniqueId: string): OwnerVerdict => {
+    const owns = (identifier: string) => uniqueId.startsWith(`${identifier}_`);
+    if (configuredIds !== undefined && !configuredIds.some(owns)) return "removed";
+    const known = announced().some((d) => d.target !== undefined && owns(d.target.identifier));
+    return known ? "superseded" : "pending";
+  };
+
   const clearStale = (): void => {
-    const current = new Set([...batteries.values()].flatMap((s) => [...s.topics]));
-    const owns = (id: string, uniqueId: string) => uniqueId.startsWith(`${id}_`);
-    for (const [topic, uniqueId] of found) {
-      if (current.has(topic)) {
-        found.delete(topic);
-        continue;
-      }
-      const removed = configuredIds !== undefined && !configuredIds.some((id) => owns(id, uniqueId));
-      const superseded = [...batteries.values()].some(
-        (s) => s.shape !== undefined && owns(deviceIdentifier(s.facts.address), uniqueId),
-      );
-      if (!removed && !superseded) continue;
+    const current = new Set(announced().flatMap((d) => [...d.topics]));
+    for (const topic of stale.takeStale(current, verdict)) {
       send(topic, "");
-      found.delete(topic);
       log.info(`cleared stale Home Assistant config ${topic}`);
     }
   };
@@ -136,52 +142,52 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     return facts;
   };
 
+  /** Re-derives a battery's target and entities; publishes when anything it announces changed. */
+  const update = (state: BatteryState, facts: HaBatteryFacts, shape: BatteryShape | undefined): void => {
+    const changed =
+      (shape !== undefined && JSON.stringify(shape) !== JSON.stringify(state.shape)) ||
+      JSON.stringify(facts) !== JSON.stringify(state.facts);
+    state.facts = facts;
+    if (shape) state.shape = shape;
+    if (!changed || !state.shape) return;
+    state.target = batteryTarget(facts, payloadOptions);
+    state.entities = entitiesFor(state.shape);
+    publish(state);
+  };
+
   const onReading = (reading: BatteryReading): void => {
     const state = batteries.get(reading.batteryId) ?? {
       facts: configuredFacts(reading.batteryId, reading.address),
       topics: new Set<string>(),
     };
     batteries.set(reading.batteryId, state);
-    const shape: BatteryShape = {
+    const facts: HaBatteryFacts = { ...state.facts, address: reading.address };
+    facts.softwareVersionRaw = reading.basic.softwareVersionRaw;
+    if (reading.model !== undefined) facts.model = reading.model;
+    update(state, facts, {
       cellCount: reading.cells.cellsMv.length,
       ntcCount: reading.basic.temperaturesC.length,
       hasFullCharge: reading.basic.extension !== undefined,
       energy: options.energy,
-    };
-    const facts: HaBatteryFacts = { ...state.facts, address: reading.address };
-    facts.softwareVersionRaw = reading.basic.softwareVersionRaw;
-    if (reading.model !== undefined) facts.model = reading.model;
-    const changed =
-      JSON.stringify(shape) !== JSON.stringify(state.shape) ||
-      JSON.stringify(facts) !== JSON.stringify(state.facts);
-    state.shape = shape;
-    state.facts = facts;
-    if (changed) publishBattery(state);
+    });
+    if (options.bank && !bank.target) {
+      bank.target = bankTarget(payloadOptions);
+      bank.entities = bankEntitiesFor({ energy: options.energy });
+      publish(bank);
+    }
   };
 
   const republishAll = (): void => {
-    for (const state of batteries.values()) if (state.shape) publishBattery(state);
+    for (const device of announced()) publish(device);
   };
 
   const scan = async (): Promise<void> => {
     try {
-      const unsubscribe = await ctx.mqtt.subscribe(`${discoveryPrefix}/+/+/config`, (topic, payload) => {
-        if (scanDone || payload.length === 0) return;
-        try {
-          const config = JSON.parse(payload.toString()) as { unique_id?: string };
-          if (isOwnConfig(config, options.prefix)) found.set(topic, config.unique_id as string);
-        } catch {
-          // Not JSON: not one of ours.
-        }
-      });
-      await sleep(ctx.clock, options.staleScanMs ?? 2000);
-      scanDone = true;
-      await unsubscribe();
+      await stale.scan(ctx, payloadOptions.discoveryPrefix, options.prefix, options.staleScanMs ?? 2000);
       clearStale();
     } catch (error) {
       log.warn(`stale Home Assistant config scan failed: ${String(error)}`);
     } finally {
-      scanDone = true;
       resolveScanned();
     }
   };
@@ -198,16 +204,16 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
           const facts = { ...state.facts };
           if (info.model !== undefined) facts.model = info.model;
           if (info.softwareVersionRaw !== undefined) facts.softwareVersionRaw = info.softwareVersionRaw;
-          if (JSON.stringify(facts) === JSON.stringify(state.facts)) return;
-          state.facts = facts;
-          if (state.shape) publishBattery(state);
+          update(state, facts, undefined);
         }),
         ctx.mqtt.onConnect(republishAll),
       );
-      const offStatus = await ctx.mqtt.subscribe(`${discoveryPrefix}/status`, (_topic, payload) => {
-        if (payload.toString() === "online") republishAll();
-      });
-      cleanups.push(offStatus);
+      const statusTopic = `${payloadOptions.discoveryPrefix}/status`;
+      cleanups.push(
+        await ctx.mqtt.subscribe(statusTopic, (_topic, payload) => {
+          if (payload.toString() === "online") republishAll();
+        }),
+      );
       void scan();
     },
     async stop() {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { bankScalars } from "../../../src/bridge/bank-payload.js";
+import { computeBankView } from "../../../src/bridge/bank-view.js";
+import { bankEntitiesFor } from "../../../src/bridge/discovery/ha-bank-entities.js";
 import { type BatteryShape, entitiesFor } from "../../../src/bridge/discovery/ha-entities.js";
 import {
   addressSlug,
+  bankTarget,
+  batteryTarget,
   discoveryMessage,
   expireAfterForPoll,
   type HaPayloadOptions,
@@ -26,7 +31,7 @@ const FACTS = {
   softwareVersionRaw: 0x10,
 };
 const SHAPE: BatteryShape = { cellCount: 4, ntcCount: 2, hasFullCharge: true, energy: true };
-const messages = entitiesFor(SHAPE).map((e) => discoveryMessage(e, FACTS, OPTIONS));
+const messages = entitiesFor(SHAPE).map((e) => discoveryMessage(e, batteryTarget(FACTS, OPTIONS), OPTIONS));
 const byKey = (key: string) => {
   const m = messages.find((x) => x.uniqueId === uniqueIdFor(FACTS.address, key));
   if (!m) throw new Error(`no entity ${key}`);
@@ -109,7 +114,11 @@ describe("Home Assistant discovery payloads", () => {
     });
     const [voltage] = entitiesFor(SHAPE);
     if (!voltage) throw new Error("no entities");
-    const serial = discoveryMessage(voltage, { batteryId: "1", address: "serial:/dev/ttyUSB0" }, OPTIONS);
+    const serial = discoveryMessage(
+      voltage,
+      batteryTarget({ batteryId: "1", address: "serial:/dev/ttyUSB0" }, OPTIONS),
+      OPTIONS,
+    );
     expect(serial.payload.device).toEqual({
       identifiers: ["bmsbridge_serial_dev_ttyusb0"],
       name: "Battery 1",
@@ -204,8 +213,47 @@ describe("Home Assistant discovery payloads", () => {
   it("uses the configured name as the device name and a battery's own expire_after", () => {
     const [voltage] = entitiesFor(SHAPE);
     if (!voltage) throw new Error("no entities");
-    const named = discoveryMessage(voltage, { ...FACTS, name: "House bank 1", expireAfterS: 300 }, OPTIONS);
+    const named = discoveryMessage(
+      voltage,
+      batteryTarget({ ...FACTS, name: "House bank 1", expireAfterS: 300 }, OPTIONS),
+      OPTIONS,
+    );
     expect((named.payload.device as { name: string }).name).toBe("House bank 1");
     expect(named.payload.expire_after).toBe(300);
+  });
+});
+
+describe("Home Assistant discovery payloads for the bank", () => {
+  const bank = bankEntitiesFor({ energy: true }).map((e) =>
+    discoveryMessage(e, bankTarget(OPTIONS), OPTIONS),
+  );
+
+  it("pass Home Assistant's documented rules", () => {
+    expect(bank).toHaveLength(15 + 4);
+    for (const m of bank) expect(problems(m.topic, m.payload), m.topic).toEqual([]);
+  });
+
+  it("form one 'Battery bank' device available with the bridge, read from the bank topics", () => {
+    const soc = bank.find((m) => m.uniqueId === "bmsbridge_bank_accusolar_soc")?.payload;
+    expect(soc).toMatchObject({
+      state_topic: "accusolar/bank/status",
+      value_template: "{{ (value_json.soc_mean) if value_json is defined else None }}",
+      availability: [{ topic: "accusolar/bridge/state" }],
+      device: { identifiers: ["bmsbridge_bank_accusolar"], name: "Battery bank" },
+    });
+    const energy = bank.find((m) => m.uniqueId === "bmsbridge_bank_accusolar_energy_charged")?.payload;
+    expect(energy?.state_topic).toBe("accusolar/bank/energy/charged_kwh");
+    const tte = bank.find((m) => m.uniqueId === "bmsbridge_bank_accusolar_time_to_empty")?.payload;
+    expect(tte).toMatchObject({ device_class: "duration", unit_of_measurement: "h" });
+  });
+
+  it("reads only keys the bank status JSON has", () => {
+    const keys = Object.keys(bankScalars(computeBankView([], 0)));
+    for (const { payload } of bank) {
+      const template = payload.value_template as string | undefined;
+      if (template === undefined) continue;
+      for (const [, key] of template.matchAll(/value_json\.([a-z_]+)/g))
+        expect(keys, String(payload.name)).toContain(key);
+    }
   });
 });

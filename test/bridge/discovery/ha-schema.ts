@@ -56,6 +56,7 @@ const REQUIRED_KEYS: Record<string, string[]> = { sensor: ["state_topic"], binar
 const SENSOR_UNITS: Record<string, Set<string>> = {
   battery: new Set(["%"]),
   current: new Set(["A", "mA"]),
+  duration: new Set(["d", "h", "min", "s", "ms", "µs"]),
   energy: new Set([
     "J",
     "kJ",
@@ -81,6 +82,7 @@ const SENSOR_UNITS: Record<string, Set<string>> = {
 const SENSOR_STATE_CLASSES: Record<string, Set<string>> = {
   battery: new Set(["measurement"]),
   current: new Set(["measurement"]),
+  duration: new Set(["measurement", "total", "total_increasing"]),
   energy: new Set(["total", "total_increasing"]),
   power: new Set(["measurement"]),
   temperature: new Set(["measurement"]),

@@ -82,6 +82,7 @@ describe.skipIf(mosquittoSkipReason())("Home Assistant discovery through a real 
       {
         prefix: "accusolar",
         energy: true,
+        bank: true,
         swVersion: "0.1.0",
         batteries: [{ id: "1", address: A }],
         staleScanMs: 500,
@@ -97,6 +98,8 @@ describe.skipIf(mosquittoSkipReason())("Home Assistant discovery through a real 
     const retained = await retainedUnder(broker.url, "homeassistant/#");
     const ours = [...retained.keys()].filter((t) => t.includes("bmsbridge_a5c2373c76d2_") && t !== FOREIGN);
     expect(ours).toHaveLength(16 + 15 + 3 + 4 + 4);
+    const bankConfigs = [...retained.keys()].filter((t) => t.includes("bmsbridge_bank_accusolar_"));
+    expect(bankConfigs).toHaveLength(15 + 4);
     for (const topic of ours)
       expect(problems(topic, JSON.parse(retained.get(topic) ?? "")), topic).toEqual([]);
     expect(retained.has(STALE)).toBe(false);

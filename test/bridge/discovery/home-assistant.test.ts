@@ -23,7 +23,7 @@ describe("Home Assistant discovery feature", () => {
     feature = undefined;
   });
 
-  async function setup(options: { energy?: boolean } = {}) {
+  async function setup(options: { energy?: boolean; bank?: boolean } = {}) {
     const clock = new ManualClock();
     const bus = new EventBus();
     const mqtt = new FakeMqtt();
@@ -32,6 +32,7 @@ describe("Home Assistant discovery feature", () => {
       {
         prefix: "accusolar",
         energy: options.energy ?? false,
+        bank: options.bank ?? false,
         swVersion: "0.1.0",
         pollIntervalS: 5,
         batteries: [{ id: "1", address: A, name: "House", pollIntervalS: 30 }],
@@ -84,6 +85,35 @@ describe("Home Assistant discovery feature", () => {
       mqtt.retainedPayload("homeassistant/sensor/bmsbridge_a5c2373c76d2_soc/config") ?? "{}",
     );
     expect(config.device.model).toBe("DP04S007L4S200A");
+  });
+
+  it("does not republish for device info that changes nothing", async () => {
+    const { bus, mqtt } = await setup();
+    bus.emit("reading", sampleReading({ address: A, model: "DP04S007L4S200A" }));
+    const count = mqtt.publishes.length;
+    bus.emit("deviceInfo", {
+      batteryId: "1",
+      address: A,
+      model: "DP04S007L4S200A",
+      softwareVersionRaw: 0x10,
+    });
+    expect(mqtt.publishes.length).toBe(count);
+  });
+
+  it("announces the bank device with the first reading when the bank view runs", async () => {
+    const { bus, mqtt } = await setup({ bank: true, energy: true });
+    bus.emit("reading", sampleReading({ address: A }));
+    const bank = configs(mqtt).filter((t) => t.includes("/bmsbridge_bank_accusolar_"));
+    expect(bank).toHaveLength(15 + 4);
+  });
+
+  it("clears the bank's retained configs found at start when the bank view is off", async () => {
+    const { clock, mqtt, feature: f } = await setup({ bank: false });
+    const topic = "homeassistant/sensor/bmsbridge_bank_accusolar_soc/config";
+    mqtt.deliver(topic, ownConfig("bmsbridge_bank_accusolar_soc"));
+    clock.tick(2000);
+    await f.scanned;
+    expect(mqtt.publishesTo(topic).map((p) => p.payload)).toEqual([""]);
   });
 
   it("republishes everything when Home Assistant comes online, and on a reconnect", async () => {
