@@ -5,8 +5,8 @@
  * on every MQTT (re)connect and when Home Assistant announces itself (`<discovery_prefix>/status` =
  * `online`).
  *
- * Stale configs (stale-configs.ts): at start the bridge collects the retained configs it owns for
- * `staleScanMs`, and clears with an empty retained payload those of batteries no longer configured and
+ * Stale configs (stale-configs.ts): at start (or at the first connect, if the broker is down at start)
+ * the bridge collects the retained configs it owns for `staleScanMs`, and clears with an empty retained payload those of batteries no longer configured and
  * those a configured battery's current entity set no longer contains (e.g. fewer cells).
  */
 import type { Logger } from "../../log/logger.js";
@@ -93,6 +93,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
   const bank: Announced = { topics: new Set() };
   const stale = new StaleConfigs();
   const cleanups: Array<() => void | Promise<void>> = [];
+  const scanAbort = new AbortController();
   let resolveScanned: () => void = () => {};
   const scanned = new Promise<void>((resolve) => {
     resolveScanned = resolve;
@@ -181,12 +182,21 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     for (const device of announced()) publish(device);
   };
 
+  /** The scan needs a live session: with the broker down at start it runs at the first connect. */
+  let scanStarted = false;
+  const startScan = (): void => {
+    if (scanStarted) return;
+    scanStarted = true;
+    void scan();
+  };
+
   const scan = async (): Promise<void> => {
     try {
-      await stale.scan(ctx, payloadOptions.discoveryPrefix, options.prefix, options.staleScanMs ?? 2000);
+      const windowMs = options.staleScanMs ?? 2000;
+      await stale.scan(ctx, payloadOptions.discoveryPrefix, options.prefix, windowMs, scanAbort.signal);
       clearStale();
     } catch (error) {
-      log.warn(`stale Home Assistant config scan failed: ${String(error)}`);
+      if (!scanAbort.signal.aborted) log.warn(`stale Home Assistant config scan failed: ${String(error)}`);
     } finally {
       resolveScanned();
     }
@@ -206,7 +216,10 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
           if (info.softwareVersionRaw !== undefined) facts.softwareVersionRaw = info.softwareVersionRaw;
           update(state, facts, undefined);
         }),
-        ctx.mqtt.onConnect(republishAll),
+        ctx.mqtt.onConnect(() => {
+          republishAll();
+          startScan();
+        }),
       );
       const statusTopic = `${payloadOptions.discoveryPrefix}/status`;
       cleanups.push(
@@ -214,9 +227,11 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
           if (payload.toString() === "online") republishAll();
         }),
       );
-      void scan();
+      if (ctx.mqtt.connected) startScan();
     },
     async stop() {
+      // Ends the scan's wait; its unsubscribe then runs on its own (not awaited: a dead session may never answer).
+      scanAbort.abort(new Error("stopped"));
       for (const cleanup of cleanups.splice(0)) await cleanup();
     },
   };

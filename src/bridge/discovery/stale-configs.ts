@@ -47,21 +47,26 @@ export class StaleConfigs {
 
   /**
    * Subscribes to `<discoveryPrefix>/+/+/config`, records what the broker sends back for `windowMs`
-   * (retained configs arrive right after the subscription), then unsubscribes.
+   * (retained configs arrive right after the subscription), then unsubscribes. An abort (stop) ends the
+   * window early and rejects with the signal's reason.
    */
   async scan(
     deps: { mqtt: MqttPort; clock: Clock; logger: Logger },
     discoveryPrefix: string,
     prefix: string,
     windowMs: number,
+    signal: AbortSignal,
   ): Promise<void> {
     let open = true;
     const unsubscribe = await deps.mqtt.subscribe(`${discoveryPrefix}/+/+/config`, (topic, payload) => {
       if (open) this.record(topic, payload, prefix);
     });
-    await sleep(deps.clock, windowMs);
-    open = false;
-    await unsubscribe();
+    try {
+      await sleep(deps.clock, windowMs, signal);
+    } finally {
+      open = false;
+      await unsubscribe();
+    }
     deps.logger.debug(() => `stale-config scan found ${this.#found.size} own configs`);
   }
 }

@@ -171,9 +171,29 @@ describe("Home Assistant discovery feature", () => {
     expect(mqtt.publishesTo(otherProduct)).toEqual([]);
   });
 
-  it("stops listening on stop", async () => {
-    const { bus, mqtt, feature: f } = await setup();
+  it("waits for the first connection before scanning when the broker is down at start", async () => {
+    const clock = new ManualClock();
+    const mqtt = new FakeMqtt({ connected: false });
+    const f = createHaDiscovery(
+      { logger: createMemoryLogger(), clock, bus: new EventBus(), mqtt },
+      { prefix: "accusolar", energy: false, bank: false, swVersion: "0", batteries: [], staleScanMs: 2000 },
+    );
+    feature = f;
+    await f.start();
+    expect(clock.pending).toBe(0);
+    mqtt.connect();
+    await Promise.resolve();
+    const stale = "homeassistant/sensor/bmsbridge_a5c237411de0_soc/config";
+    mqtt.deliver(stale, ownConfig("bmsbridge_a5c237411de0_soc"));
+    clock.tick(2000);
+    await f.scanned;
+    expect(mqtt.publishesTo(stale).map((p) => p.payload)).toEqual([""]);
+  });
+
+  it("stops listening on stop, ending the stale scan early and leaving no timer", async () => {
+    const { clock, bus, mqtt, feature: f } = await setup();
     await f.stop();
+    expect(clock.pending).toBe(0);
     bus.emit("reading", sampleReading({ address: A }));
     mqtt.deliver("homeassistant/status", "online");
     expect(configs(mqtt)).toEqual([]);

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import type { FeatureContext } from "../../../src/bridge/bridge.js";
+import { haDiscoveryFeature } from "../../../src/bridge/discovery/ha-feature-factory.js";
+import { EventBus } from "../../../src/bridge/event-bus.js";
+import { loadConfig } from "../../../src/config/load.js";
+import { createMemoryLogger } from "../../../src/log/logger.js";
+import { FakeMqtt, ManualClock, sampleReading } from "../../../src/testing/index.js";
+
+function context(env: Record<string, string>): FeatureContext & { mqtt: FakeMqtt } {
+  const config = loadConfig({
+    env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2, A5:C2:37:46:27:CC", ...env },
+    randomHex: () => "00",
+  });
+  return {
+    config,
+    logger: createMemoryLogger(),
+    clock: new ManualClock(),
+    bus: new EventBus(),
+    mqtt: new FakeMqtt(),
+  };
+}
+
+describe("haDiscoveryFeature (the bridge's feature factory)", () => {
+  it("is off when HA_DISCOVERY=0", () => {
+    expect(haDiscoveryFeature(context({ HA_DISCOVERY: "0" }))).toBeUndefined();
+  });
+
+  it("announces batteries, the bank (two batteries) and energy counters (state file set) from the config", async () => {
+    const ctx = context({
+      HA_DISCOVERY: "1",
+      BMS_ENERGY_STATE_FILE: "/tmp/energy.json",
+      POLL_INTERVAL: "30",
+    });
+    const feature = haDiscoveryFeature(ctx);
+    if (!feature) throw new Error("feature expected");
+    await feature.start();
+    ctx.bus.emit("reading", sampleReading({ batteryId: "2", address: "A5:C2:37:46:27:CC" }));
+    await feature.stop();
+    const topics = ctx.mqtt.retainedTopics("homeassistant/+/+/config");
+    expect(topics).toContain("homeassistant/sensor/bmsbridge_a5c2374627cc_energy_charged/config");
+    expect(topics).toContain("homeassistant/sensor/bmsbridge_bank_accusolar_time_to_empty/config");
+    const soc = JSON.parse(
+      ctx.mqtt.retainedPayload("homeassistant/sensor/bmsbridge_a5c2374627cc_soc/config") ?? "{}",
+    );
+    expect(soc.expire_after).toBe(300);
+    expect(soc.origin.name).toBe("bms-bridge");
+    expect(soc.state_topic).toBe("accusolar/battery/2/status");
+  });
+});
