@@ -74,15 +74,13 @@ interface BatteryState extends Announced {
   shape?: BatteryShape;
 }
 
-const SUPPORT_URL = "https://github.com/accu-solar/bms-bridge";
-
 export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryOptions): HaDiscoveryFeature {
   const log = ctx.logger.child("ha-discovery");
   const payloadOptions: HaPayloadOptions = {
     prefix: options.prefix,
     discoveryPrefix: options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX,
     expireAfterS: expireAfterForPoll(options.pollIntervalS ?? 5),
-    origin: { name: "bms-bridge", sw_version: options.swVersion, support_url: SUPPORT_URL },
+    origin: { name: "bms-bridge", sw_version: options.swVersion },
   };
   const bankId = bankTarget(payloadOptions).identifier;
   const configuredIds = options.batteries && [
