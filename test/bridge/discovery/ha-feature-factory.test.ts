@@ -11,12 +11,17 @@ function context(env: Record<string, string>): FeatureContext & { mqtt: FakeMqtt
     env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2, A5:C2:37:46:27:CC", ...env },
     randomHex: () => "00",
   });
+  // Discovery never touches the device; a runner that refuses proves it.
+  const device = {
+    runExclusive: () => Promise.reject(new Error("HA discovery must not use the device")),
+  };
   return {
     config,
     logger: createMemoryLogger(),
     clock: new ManualClock(),
     bus: new EventBus(),
     mqtt: new FakeMqtt(),
+    device,
   };
 }
 
