@@ -8,7 +8,6 @@ import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
 import { createBankFeature } from "./bank-feature.js";
 import { createControlFeature, type ExclusiveRunner } from "./control/control-feature.js";
-import { expireAfterForPoll } from "./discovery/ha-payload.js";
 import { createHaDiscovery } from "./discovery/home-assistant.js";
 import { createEnergyFeature } from "./energy-feature.js";
 import type { EventBus } from "./event-bus.js";
@@ -61,9 +60,12 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
           {
             prefix: config.mqtt.topicPrefix,
             discoveryPrefix: config.mqtt.haDiscoveryPrefix,
-            expireAfterS: expireAfterForPoll(slowestPollMs(config)),
-            batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+            pollIntervalS: config.bridge.pollIntervalS,
+            // id, address, name (HA device name), pollIntervalS (that battery's expire_after)
+            batteries: config.batteries,
             energy: config.bridge.energyStateFile !== undefined,
+            // The bank view runs with more than one battery (the factory above).
+            bank: config.batteries.length > 1,
             swVersion: version,
           },
         )

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FeatureContext } from "../../../src/bridge/bridge.js";
-import { haDiscoveryFeature } from "../../../src/bridge/discovery/ha-feature-factory.js";
+import { DEFAULT_FEATURES, type FeatureContext } from "../../../src/bridge/default-features.js";
 import { EventBus } from "../../../src/bridge/event-bus.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
@@ -22,10 +21,16 @@ function context(env: Record<string, string>): FeatureContext & { mqtt: FakeMqtt
     bus: new EventBus(),
     mqtt: new FakeMqtt(),
     device,
+    version: "9.9.9",
   };
 }
 
-describe("haDiscoveryFeature (the bridge's feature factory)", () => {
+/** The Home Assistant feature among the bridge's default features, if the config turns it on. */
+function haDiscoveryFeature(ctx: FeatureContext) {
+  return DEFAULT_FEATURES.map((make) => make(ctx)).find((f) => f?.name === "ha-discovery");
+}
+
+describe("Home Assistant discovery among the bridge's default features", () => {
   it("is off when HA_DISCOVERY=0", () => {
     expect(haDiscoveryFeature(context({ HA_DISCOVERY: "0" }))).toBeUndefined();
   });
@@ -48,7 +53,7 @@ describe("haDiscoveryFeature (the bridge's feature factory)", () => {
       ctx.mqtt.retainedPayload("homeassistant/sensor/bmsbridge_a5c2374627cc_soc/config") ?? "{}",
     );
     expect(soc.expire_after).toBe(300);
-    expect(soc.origin.name).toBe("bms-bridge");
+    expect(soc.origin).toEqual({ name: "bms-bridge", sw_version: "9.9.9" });
     expect(soc.state_topic).toBe("accusolar/battery/2/status");
   });
 });
