@@ -13,6 +13,12 @@ import { type Measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./prote
 const MAX_STEP_S = 1;
 /** With no current flowing nothing changes fast, so long idle stretches (days of drift) step coarser. */
 const IDLE_STEP_S = 10;
+/**
+ * One advance() spanning more than an hour (bms-emu at --speed ≥ 3600) steps 5 s at a time so a catch-up
+ * stays well under a second of CPU; protection delays then resolve to 5 s.
+ */
+const FAST_STEP_S = 5;
+const FAST_AFTER_S = 3600;
 
 interface CellState extends CellProfile {
   /** State of charge, percent (may slightly exceed 0–100 transiently; the OCV curve clamps). */
@@ -137,9 +143,10 @@ export class BatteryModel {
       protection: protectionFromParameters(this.params, this.profile.protection),
       balance: balanceFromParameters(this.params),
     };
+    const busyStep = seconds > FAST_AFTER_S ? FAST_STEP_S : MAX_STEP_S;
     let left = seconds;
     while (left > 1e-9) {
-      const dt = Math.min(this.#currentA === 0 && this.#demandA === 0 ? IDLE_STEP_S : MAX_STEP_S, left);
+      const dt = Math.min(this.#currentA === 0 && this.#demandA === 0 ? IDLE_STEP_S : busyStep, left);
       this.#step(dt, settings);
       left -= dt;
     }
