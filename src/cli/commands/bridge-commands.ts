@@ -7,6 +7,7 @@ import { registerDiscover } from "./discover.js";
 import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
 import { registerService } from "./service.js";
+import { registerSetup } from "./setup.js";
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -16,6 +17,7 @@ export const BRIDGE_COMMANDS: RegisterCommand[] = [
   registerScan,
   registerDiscover,
   registerService,
+  registerSetup,
   registerDecode,
   registerBroker,
 ];
