@@ -7,9 +7,8 @@
  *   mqtt.js's outgoing store and are resent after the reconnect;
  * - protocol "auto": MQTT 5 first (message expiry), 3.1.1 from then on if the broker refuses 5 (aedes does).
  */
-import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from "mqtt";
+import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
 import { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
@@ -20,12 +19,14 @@ import {
   defaultClientId,
   describeConnectError,
   type MqttConnectionOptions,
+  readCaFile,
   UNSUPPORTED_PROTOCOL_CODES,
   validateBrokerUrl,
 } from "./mqtt-options.js";
 import { OfflineQueue, type QueuedPublish, remainingExpiry } from "./offline-queue.js";
-import { bridgeStateTopic, topicMatches } from "./topics.js";
-import type { MqttMessageHandler, MqttMessageMeta, MqttPort, MqttPublishOptions } from "./types.js";
+import { SubscriptionTable } from "./subscriptions.js";
+import { bridgeStateTopic } from "./topics.js";
+import type { MqttMessageHandler, MqttPort, MqttPublishOptions } from "./types.js";
 
 const STOP_GRACE_MS = 2000;
 
@@ -51,7 +52,7 @@ export class MqttConnection implements MqttPort {
   readonly #options: MqttConnectionOptions;
   readonly #queue: OfflineQueue;
   readonly #clientId: string;
-  readonly #subscriptions = new Map<string, Set<MqttMessageHandler>>();
+  readonly #subscriptions = new SubscriptionTable();
   readonly #connectListeners = new Set<() => void>();
   #waiters: Array<() => void> = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -77,7 +78,7 @@ export class MqttConnection implements MqttPort {
   /** Starts connecting in the background; returns at once (use waitForConnect() to wait). */
   async start(): Promise<void> {
     validateBrokerUrl(this.#options.url);
-    if (this.#options.caFile !== undefined) this.#ca = await this.#readCa(this.#options.caFile);
+    if (this.#options.caFile !== undefined) this.#ca = await readCaFile(this.#options.caFile);
     this.#trying = this.#options.protocol === 4 ? 4 : 5;
     this.#ctx.logger.debug(`MQTT connecting to ${this.#options.url} as ${this.#clientId}`);
     this.#createClient();
@@ -95,7 +96,8 @@ export class MqttConnection implements MqttPort {
         await client.endAsync();
       };
       // A broker that vanishes during the goodbye must not hang the shutdown.
-      await this.#within(
+      await settleWithin(
+        this.#ctx.clock,
         STOP_GRACE_MS,
         goodbye().catch(() => undefined),
       );
@@ -103,16 +105,6 @@ export class MqttConnection implements MqttPort {
     // Forced end clears the reconnect timer; its callback never fires when the socket is already gone.
     client.end(true);
     if (this.#queue.size > 0) this.#ctx.logger.warn(`MQTT stopped with ${this.#queue.size} unsent messages`);
-  }
-
-  #within(ms: number, work: Promise<void>): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.#ctx.clock.setTimeout(resolve, ms);
-      void work.then(() => {
-        this.#ctx.clock.clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   get connected(): boolean {
@@ -170,37 +162,18 @@ export class MqttConnection implements MqttPort {
   }
 
   async subscribe(topicFilter: string, handler: MqttMessageHandler): Promise<() => Promise<void>> {
-    let handlers = this.#subscriptions.get(topicFilter);
-    if (!handlers) {
-      handlers = new Set();
-      this.#subscriptions.set(topicFilter, handlers);
-      if (this.#client?.connected) await this.#client.subscribeAsync(topicFilter, { qos: this.#options.qos });
-    }
-    handlers.add(handler);
+    const isNew = this.#subscriptions.add(topicFilter, handler);
+    if (isNew && this.#client?.connected)
+      await this.#client.subscribeAsync(topicFilter, { qos: this.#options.qos });
     return async () => {
-      handlers.delete(handler);
-      if (handlers.size > 0) return;
-      this.#subscriptions.delete(topicFilter);
-      if (this.#client?.connected) await this.#client.unsubscribeAsync(topicFilter).catch(() => undefined);
+      const last = this.#subscriptions.remove(topicFilter, handler);
+      if (last && this.#client?.connected)
+        await this.#client.unsubscribeAsync(topicFilter).catch(() => undefined);
     };
   }
 
   get #stateTopic(): string {
     return bridgeStateTopic(this.#options.prefix);
-  }
-
-  async #readCa(path: string): Promise<Buffer> {
-    try {
-      return await readFile(path);
-    } catch (error) {
-      throw new BmsError(
-        "CONFIG_INVALID",
-        `cannot read the MQTT CA file ${path}: ${(error as Error).message}`,
-        {
-          path,
-        },
-      );
-    }
   }
 
   #createClient(): void {
@@ -211,7 +184,9 @@ export class MqttConnection implements MqttPort {
     client.on("error", (error) => this.#onError(client, error));
     client.on("close", () => this.#onClose(client));
     client.on("reconnect", () => this.#onReconnect(client));
-    client.on("message", (topic, payload, packet) => this.#dispatch(topic, payload, messageMeta(packet)));
+    client.on("message", (topic, payload, packet) =>
+      this.#subscriptions.dispatch(topic, payload, packet, this.#ctx.logger),
+    );
   }
 
   #onConnect(client: MqttClient, rc: number): void {
@@ -235,7 +210,7 @@ export class MqttConnection implements MqttPort {
       queuedAt: this.#ctx.clock.now(),
     });
     this.#flushQueue(client);
-    for (const filter of this.#subscriptions.keys()) {
+    for (const filter of this.#subscriptions.filters()) {
       client.subscribe(filter, { qos: this.#options.qos }, (error) => {
         if (error) this.#ctx.logger.warn(`MQTT subscribe to ${filter} failed: ${error.message}`);
       });
@@ -335,25 +310,15 @@ export class MqttConnection implements MqttPort {
     const every = max >= 1000 ? `${Math.round(max / 1000)} s` : `${max} ms`;
     this.#ctx.logger.warn(`MQTT ${problem}; retrying with back-off (up to every ${every})`);
   }
-
-  #dispatch(topic: string, payload: Buffer, meta: MqttMessageMeta): void {
-    for (const [filter, handlers] of this.#subscriptions) {
-      if (!topicMatches(filter, topic)) continue;
-      for (const handler of [...handlers]) {
-        try {
-          handler(topic, payload, meta);
-        } catch (error) {
-          this.#ctx.logger.warn(`handler for ${filter} failed: ${(error as Error).message}`);
-        }
-      }
-    }
-  }
 }
 
-function messageMeta(packet: IPublishPacket): MqttMessageMeta {
-  const meta: MqttMessageMeta = { retain: packet.retain };
-  const properties = packet.properties;
-  if (properties?.userProperties !== undefined) meta.userProperties = properties.userProperties;
-  if (properties?.responseTopic !== undefined) meta.responseTopic = properties.responseTopic;
-  return meta;
+/** Resolves when `work` settles or after `ms`, whichever comes first. */
+function settleWithin(clock: Clock, ms: number, work: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(resolve, ms);
+    void work.then(() => {
+      clock.clearTimeout(timer);
+      resolve();
+    });
+  });
 }

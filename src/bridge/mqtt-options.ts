@@ -3,6 +3,7 @@
  * Config keys are the snake_case forms of these names (`client_id`, `ca_file`, `queue_limit`, …).
  */
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import type { IClientOptions } from "mqtt";
 import { BmsError } from "../errors.js";
 
@@ -124,4 +125,14 @@ export function describeConnectError(error: Error & { code?: unknown }, url: str
 export function closedBeforeAnswer(url: string): string {
   const hint = url.startsWith("mqtt://") ? "a TLS port? use mqtts://" : "check the port and the broker log";
   return `${url} closed the connection before answering (${hint})`;
+}
+
+/** The PEM CA bundle for mqtts://; an unreadable file is a configuration error, reported at start. */
+export async function readCaFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const reason = (error as Error).message;
+    throw new BmsError("CONFIG_INVALID", `cannot read the MQTT CA file ${path}: ${reason}`, { path });
+  }
 }

@@ -141,6 +141,37 @@ describe.skipIf(mosquittoSkipReason({ clients: true, auth: true, tls: true }))(
       expect(warnings(logger).filter((m) => m.startsWith("MQTT connection lost"))).toHaveLength(1);
     });
 
+    it("loses nothing within the queue bound across 5 broker restarts", async () => {
+      const broker = await mosquitto({ persistence: true });
+      const { conn, logger } = await bridge(broker.url, { queueLimit: 500 });
+      await conn.waitForConnect();
+      let n = 0;
+      const burst = async (count: number): Promise<void> => {
+        for (let i = 0; i < count; i++, n++)
+          await conn.publish(`loss/${n}`, String(n), { qos: 1, retain: true });
+      };
+      for (let restart = 1; restart <= 5; restart++) {
+        await burst(20);
+        await broker.stop();
+        // Published while the broker is down (some before the bridge even noticed).
+        await burst(20);
+        await broker.restart();
+        await eventually(
+          async () => logger.records.filter((r) => r.message === "MQTT connected (rc=0)").length,
+          (c) => c > restart,
+        );
+      }
+      await burst(20);
+      await conn.whenDelivered();
+      const retained = mosquittoSubRetained(broker.port, "loss/#");
+      const missing = Array.from({ length: n }, (_, i) => `loss/${i}`).filter(
+        (t) => retained.get(t)?.payload !== t.slice(5),
+      );
+      expect(n).toBe(220);
+      expect(missing).toEqual([]);
+      expect(conn.stats.dropped).toBe(0);
+    });
+
     it("a wrong password is refused and reported once; the right one connects", async () => {
       const broker = await mosquitto({ auth: { username: "bridge", password: "s3cret" } });
       const wrong = await bridge(broker.url, { username: "bridge", password: "nope" });
