@@ -4,7 +4,8 @@
  * - our own request echoed back (RS485 adapters echo what they transmit),
  * - a reply for another register, a duplicate, a late reply to a request that already timed out,
  * - BLE-module `FF AA` frames and bytes the assembler rejected (bad checksum, junk).
- * Timeouts grow per attempt (aiobmsble does the same: prior-art §5), bounded.
+ * A lost reply or an error status is retried; timeouts grow per attempt (aiobmsble does the same:
+ * prior-art §5), bounded.
  *
  * The client READS; the one write it can build is 0xE1 MOSFET control (jbd-protocol §7), used only by the
  * guarded control feature when the bridge runs with --allow-control (src/bridge/control/).
@@ -147,11 +148,19 @@ export class BmsClient {
       try {
         return await this.#attempt(register, request, timeoutMs);
       } catch (error) {
-        if (!isBmsError(error, "TIMEOUT") || attempt >= this.#options.attempts) throw error;
+        // a lost reply and an error status are both worth another try: the BMS may just have been busy
+        const retryable = isBmsError(error, "TIMEOUT") || isBmsError(error, "BMS_STATUS");
+        if (!retryable || attempt >= this.#options.attempts) throw error;
         this.#ctx.logger.debug(
-          () => `${this.address}: 0x${hexByte(register)} attempt ${attempt} timed out, retrying`,
+          () => `${this.address}: 0x${hexByte(register)} attempt ${attempt}: ${error.message}`,
         );
-        timeoutMs = Math.min(this.#options.maxTimeoutMs, Math.round(timeoutMs * this.#options.timeoutGrowth));
+        // only a timeout suggests a slow link, so only a timeout makes the next wait longer
+        if (error.code === "TIMEOUT") {
+          timeoutMs = Math.min(
+            this.#options.maxTimeoutMs,
+            Math.round(timeoutMs * this.#options.timeoutGrowth),
+          );
+        }
       }
     }
   }

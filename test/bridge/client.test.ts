@@ -154,13 +154,23 @@ describe("BmsClient", () => {
     expect(client.dropped.unexpected).toBe(2);
   });
 
-  it("turns an error reply into BMS_STATUS naming the status", async () => {
+  it("retries an error reply and uses the good reply that follows", async () => {
+    const { bms, client } = setup();
+    let calls = 0;
+    bms.responder = (request) =>
+      ++calls === 1 ? [encodeResponse(request.register, 0x81, new Uint8Array(0))] : healthyReply(request);
+    expect((await client.readBasicInfo()).socPct).toBe(71);
+    expect(calls).toBe(2);
+  });
+
+  it("turns an error reply into BMS_STATUS naming the status once every attempt got one", async () => {
     const { bms, client } = setup();
     bms.responder = (request) => [encodeResponse(request.register, 0x80, new Uint8Array(0))];
     const error = await client.readModel().catch((e: unknown) => e);
     expect(isBmsError(error, "BMS_STATUS")).toBe(true);
     expect((error as { context: { status: number } }).context.status).toBe(0x80);
     expect((error as Error).message).toContain("command or register does not exist");
+    expect(bms.requests).toHaveLength(3);
   });
 
   it("fails a pending read with DISCONNECTED when the link drops, and later reads at once", async () => {
