@@ -64,6 +64,7 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
             // id, address, name (HA device name), pollIntervalS (that battery's expire_after)
             batteries: config.batteries,
             energy: config.bridge.energyStateFile !== undefined,
+            control: config.bridge.allowControl,
             // The bank view runs with more than one battery (the factory above).
             bank: config.batteries.length > 1,
             swVersion: version,

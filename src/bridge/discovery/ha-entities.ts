@@ -194,6 +194,29 @@ const MEAN_TEMPERATURE: HaEntity = {
   state: json("temp"),
 };
 
+/**
+ * FET switches, only with --allow-control: commands go to `set/charge|discharge` (src/bridge/control) and
+ * the state is the status JSON's FET flag, i.e. the state the BMS confirmed on its last reading.
+ */
+const CONTROL_ENTITIES: readonly HaEntity[] = [
+  {
+    key: "charge_fet_control",
+    name: "Charge MOSFET control",
+    component: "switch",
+    icon: "mdi:battery-arrow-up",
+    state: flag("value_json.charge_fet"),
+    command: "set/charge",
+  },
+  {
+    key: "discharge_fet_control",
+    name: "Discharge MOSFET control",
+    component: "switch",
+    icon: "mdi:battery-arrow-down",
+    state: flag("value_json.discharge_fet"),
+    command: "set/discharge",
+  },
+];
+
 /** What a battery's entity set depends on (learned from its readings). */
 export interface BatteryShape {
   cellCount: number;
@@ -202,6 +225,8 @@ export interface BatteryShape {
   hasFullCharge: boolean;
   /** The energy-counter feature is running. */
   energy: boolean;
+  /** MOSFET control is allowed (--allow-control): the FETs get switches. */
+  control?: boolean;
 }
 
 export function entitiesFor(shape: BatteryShape): HaEntity[] {
@@ -230,5 +255,6 @@ export function entitiesFor(shape: BatteryShape): HaEntity[] {
     ...(shape.ntcCount > 0 ? [MEAN_TEMPERATURE, ...temperatures] : []),
     ...cells,
     ...(shape.energy ? ENERGY_ENTITIES : []),
+    ...(shape.control ? CONTROL_ENTITIES : []),
   ];
 }

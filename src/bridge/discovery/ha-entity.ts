@@ -3,7 +3,7 @@
  * (ha-entities.ts for each battery, ha-bank-entities.ts for the bank).
  */
 
-export type HaComponent = "sensor" | "binary_sensor";
+export type HaComponent = "sensor" | "binary_sensor" | "switch";
 
 export interface HaEntity {
   /** Unique-id suffix and discovery object-id suffix: [a-z0-9_] only. */
@@ -20,6 +20,8 @@ export interface HaEntity {
   icon?: string;
   /** "status" = the target's status JSON with `template`; otherwise a topic leaf under the target's base. */
   state: { topic: "status"; template: string } | { topic: string };
+  /** Switches: the command topic leaf under the target's base (payloads ON/OFF, src/bridge/control). */
+  command?: string;
 }
 
 /**

@@ -132,7 +132,8 @@ function entityFields(entity: HaEntity, target: HaTarget): Record<string, unknow
   if ("template" in entity.state) {
     fields.state_topic = `${target.stateBase}/status`;
     fields.value_template = entity.state.template;
-    fields.expire_after = target.expireAfterS;
+    // the switch platform has no expire_after; availability covers it
+    if (entity.component !== "switch") fields.expire_after = target.expireAfterS;
   } else {
     fields.state_topic = `${target.stateBase}/${entity.state.topic}`;
   }
@@ -143,6 +144,12 @@ function entityFields(entity: HaEntity, target: HaTarget): Record<string, unknow
   if (entity.precision !== undefined) fields.suggested_display_precision = entity.precision;
   if (entity.icon !== undefined) fields.icon = entity.icon;
   if (entity.diagnostic) fields.entity_category = "diagnostic";
+  if (entity.command !== undefined) {
+    fields.command_topic = `${target.stateBase}/${entity.command}`;
+    // never retained: a retained command would act again at every bridge start (control refuses it)
+    fields.retain = false;
+    Object.assign(fields, { payload_on: "ON", payload_off: "OFF", state_on: "ON", state_off: "OFF" });
+  }
   return fields;
 }
 

@@ -48,6 +48,8 @@ export interface HaDiscoveryOptions {
   batteries?: ReadonlyArray<{ id: string; address: string; name?: string; pollIntervalS?: number }>;
   /** Also announce the energy counters (the energy feature is running). */
   energy: boolean;
+  /** Announce FET switches (MOSFET control is allowed). Default false. */
+  control?: boolean;
   /** Also announce the "Battery bank" device (the bank-view feature is running). */
   bank: boolean;
   /** Bridge version for the `origin` block. */
@@ -168,6 +170,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
       ntcCount: reading.basic.temperaturesC.length,
       hasFullCharge: reading.basic.extension !== undefined,
       energy: options.energy,
+      control: options.control ?? false,
     });
     if (options.bank && !bank.target) {
       bank.target = bankTarget(payloadOptions);

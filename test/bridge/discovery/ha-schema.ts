@@ -6,7 +6,8 @@
  */
 
 /** `<discovery_prefix>/<component>/[<node_id>/]<object_id>/config`; ids are [a-zA-Z0-9_-]. */
-const TOPIC_RE = /^homeassistant\/(sensor|binary_sensor)\/(?:[a-zA-Z0-9_-]+\/)?([a-zA-Z0-9_-]+)\/config$/;
+const TOPIC_RE =
+  /^homeassistant\/(sensor|binary_sensor|switch)\/(?:[a-zA-Z0-9_-]+\/)?([a-zA-Z0-9_-]+)\/config$/;
 
 const COMMON_KEYS = [
   "availability",
@@ -47,10 +48,26 @@ const ALLOWED_KEYS: Record<string, Set<string>> = {
     "unit_of_measurement",
   ]),
   binary_sensor: new Set([...COMMON_KEYS, "off_delay", "payload_off", "payload_on"]),
+  // switch.mqtt: no expire_after, force_update or off_delay; command and state payloads
+  switch: new Set([
+    ...COMMON_KEYS.filter((k) => k !== "expire_after" && k !== "force_update"),
+    "command_template",
+    "command_topic",
+    "optimistic",
+    "payload_off",
+    "payload_on",
+    "retain",
+    "state_off",
+    "state_on",
+  ]),
 };
 
 /** Required options per platform (the docs mark only these as Required). */
-const REQUIRED_KEYS: Record<string, string[]> = { sensor: ["state_topic"], binary_sensor: ["state_topic"] };
+const REQUIRED_KEYS: Record<string, string[]> = {
+  sensor: ["state_topic"],
+  binary_sensor: ["state_topic"],
+  switch: ["command_topic"],
+};
 
 /** Sensor device classes we may use → the units HA accepts for them. */
 const SENSOR_UNITS: Record<string, Set<string>> = {
@@ -101,6 +118,7 @@ const BINARY_DEVICE_CLASSES = new Set(
 const ENTITY_CATEGORIES: Record<string, Set<string>> = {
   sensor: new Set(["diagnostic"]), // "config" is not allowed for sensors
   binary_sensor: new Set(["diagnostic"]),
+  switch: new Set(["config", "diagnostic"]),
 };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -179,7 +197,7 @@ function sensorProblems(p: Record<string, unknown>): string[] {
 export function problems(topic: string, payload: unknown): string[] {
   const m = TOPIC_RE.exec(topic);
   if (!m) return [`topic ${topic} does not match <prefix>/<component>/<object_id>/config`];
-  const component = m[1] as "sensor" | "binary_sensor";
+  const component = m[1] as "sensor" | "binary_sensor" | "switch";
   if (!isRecord(payload)) return ["payload must be a JSON object"];
   const out: string[] = [];
   for (const key of Object.keys(payload))
@@ -207,7 +225,13 @@ export function problems(topic: string, payload: unknown): string[] {
   }
   out.push(...availabilityProblems(payload), ...deviceProblems(payload.device));
   if (component === "sensor") out.push(...sensorProblems(payload));
-  else if (payload.device_class !== undefined && !BINARY_DEVICE_CLASSES.has(payload.device_class as string)) {
+  else if (component === "switch") {
+    if (payload.device_class !== undefined && !["outlet", "switch"].includes(payload.device_class as string))
+      out.push(`switch device_class ${String(payload.device_class)} is not valid`);
+  } else if (
+    payload.device_class !== undefined &&
+    !BINARY_DEVICE_CLASSES.has(payload.device_class as string)
+  ) {
     out.push(`binary_sensor device_class ${String(payload.device_class)} is not valid`);
   }
   return out;
