@@ -1,6 +1,6 @@
 /**
- * Runs the bridge as a child PROCESS (test/e2e/support/bridge-main.ts, the real composition) with a YAML
- * config written to a temp dir, and keeps every line it prints, so suites can count log lines and check
+ * Runs the bridge as a child PROCESS (`bms-bridge run --config <file>`, the real CLI) with a YAML config
+ * written to a temp dir, and keeps every line it prints, so suites can count log lines and check
  * that it is still running. Everything started here is killed by PID in stop(), or at exit.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -12,7 +12,7 @@ import { stringify } from "yaml";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, "../../..");
-const MAIN = join(HERE, "bridge-main.ts");
+const CLI = join(REPO_ROOT, "src/cli/bms-bridge.ts");
 
 export interface BridgeProcess {
   readonly pid: number;
@@ -41,6 +41,7 @@ function exited(child: ChildProcess): Promise<void> {
 export function startBridgeProcess(
   config: Record<string, unknown>,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): BridgeProcess {
   if (!hooked) {
     hooked = true;
@@ -51,7 +52,7 @@ export function startBridgeProcess(
   const dir = mkdtempSync(join(tmpdir(), "bms-e2e-"));
   const file = join(dir, "config.yaml");
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, file], {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, "run", "--config", file, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
