@@ -57,6 +57,7 @@ export function mqttConnectionFor(config: BridgeConfig, logger: Logger, clock: C
       clientId: mqtt.clientId,
       prefix: mqtt.topicPrefix,
       qos: mqtt.qos,
+      queueLimit: mqtt.queueLimit,
       ...(mqtt.username !== undefined && { username: mqtt.username }),
       ...(mqtt.password !== undefined && { password: mqtt.password }),
       ...(mqtt.caFile !== undefined && { caFile: mqtt.caFile }),

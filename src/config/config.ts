@@ -33,6 +33,8 @@ export interface MqttConfig {
   topicPrefix: string;
   haDiscovery: boolean;
   haDiscoveryPrefix: string;
+  /** Offline queue bound (publishes). */
+  queueLimit: number;
 }
 
 export interface PollingConfig {
@@ -125,6 +127,7 @@ export function printableConfig(config: BridgeConfig): Record<string, unknown> {
       topic_prefix: mqtt.topicPrefix,
       ha_discovery: mqtt.haDiscovery,
       ha_discovery_prefix: mqtt.haDiscoveryPrefix,
+      queue_limit: mqtt.queueLimit,
     },
     bridge: {
       poll_interval: bridge.pollIntervalS,

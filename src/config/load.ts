@@ -142,6 +142,7 @@ function resolve(config: ConfigOutput, randomHex: (bytes: number) => string): Br
       topicPrefix: config.mqtt.topic_prefix.replace(/\/+$/, ""),
       haDiscovery: config.mqtt.ha_discovery,
       haDiscoveryPrefix: config.mqtt.ha_discovery_prefix.replace(/\/+$/, ""),
+      queueLimit: config.mqtt.queue_limit,
     },
     bridge: {
       pollIntervalS: bridge.poll_interval,

@@ -113,6 +113,8 @@ const mqttSchema = z.strictObject({
     .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
     .default("accusolar"),
   ha_discovery: flag().default(true),
+  /** Publishes kept while the broker is unreachable; beyond it the oldest are dropped and counted. */
+  queue_limit: wholeBounded(1, 1_000_000).default(1000),
   ha_discovery_prefix: text("a topic prefix")
     .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
     .default("homeassistant"),

@@ -136,6 +136,17 @@ describe("loadConfig precedence: flags > env > file > defaults", () => {
     expect(config.mqtt.url).toBe("mqtt://filehost:1885");
   });
 
+  it("bounds the MQTT offline queue at 1000 publishes unless the file sets mqtt.queue_limit", () => {
+    const address = { BMS_ADDRESS: "A5:C2:37:3C:76:D2" };
+    expect(loadConfig({ env: address, randomHex: fixedHex }).mqtt.queueLimit).toBe(1000);
+    const small = { path: "q.yaml", text: "mqtt:\n  queue_limit: 5\n" };
+    expect(loadConfig({ env: address, file: small, randomHex: fixedHex }).mqtt.queueLimit).toBe(5);
+    const zero = { path: "q.yaml", text: "mqtt:\n  queue_limit: 0\n" };
+    expect(problemsOf({ env: address, file: zero })).toEqual([
+      "q.yaml: mqtt.queue_limit: 0 must be between 1 and 1000000",
+    ]);
+  });
+
   it("lets the environment override the file and flags override both", () => {
     const config = loadConfig({
       file,
