@@ -18,8 +18,16 @@ export interface Observer {
   close(): Promise<void>;
 }
 
-export async function observe(url: string, filter = "accusolar/#"): Promise<Observer> {
-  const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 500 });
+/**
+ * `session`: a persistent session (clean = false) under this client id, so messages published while the
+ * observer is disconnected (e.g. while the broker restarts) are kept for it at QoS 1.
+ */
+export async function observe(url: string, filter = "accusolar/#", session?: string): Promise<Observer> {
+  const client: MqttClient = await mqtt.connectAsync(url, {
+    protocolVersion: 4,
+    reconnectPeriod: 200,
+    ...(session !== undefined && { clientId: session, clean: false }),
+  });
   const messages: Observed[] = [];
   client.on("message", (topic, payload, packet) =>
     messages.push({ topic, payload: payload.toString(), retain: packet.retain, at: Date.now() }),
