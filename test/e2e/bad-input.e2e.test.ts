@@ -220,6 +220,6 @@ describe("bad input to the bridge and emulator processes", () => {
     const outcomes = await inPairs(
       cases.map((c) => () => runCli(c.cli ?? "bms-bridge.ts", c.args ?? ["run"], c.env ?? {})),
     );
-    cases.forEach((c, i) => expectUsageError(c, outcomes[i] as Outcome));
+    for (const [i, c] of cases.entries()) expectUsageError(c, outcomes[i] as Outcome);
   }, 300_000);
 });

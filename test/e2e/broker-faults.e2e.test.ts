@@ -11,7 +11,7 @@ import { mosquittoSkipReason, type RunningMosquitto, startMosquitto } from "../.
 import { type BridgeProcess, startBridgeProcess } from "./support/bridge-process.js";
 import { bridgeConfig, publishedStatuses } from "./support/fault-suite.js";
 import { type Observer, observe } from "./support/observer.js";
-import { type RecordingBattery, startRecordingBattery } from "./support/recording-battery.js";
+import { startRecordingBattery } from "./support/recording-battery.js";
 
 const OUTAGE_MS = 2500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
