@@ -34,7 +34,7 @@ function runCli(cli: string, args: string[], env: Record<string, string> = {}): 
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
     // a process that does not exit is a hang: kill it and report it as such
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, lines: out.split("\n").filter((line) => line.trim() !== "") });
@@ -221,5 +221,5 @@ describe("bad input to the bridge and emulator processes", () => {
       cases.map((c) => () => runCli(c.cli ?? "bms-bridge.ts", c.args ?? ["run"], c.env ?? {})),
     );
     for (const [i, c] of cases.entries()) expectUsageError(c, outcomes[i] as Outcome);
-  }, 300_000);
+  }, 900_000);
 });
