@@ -51,7 +51,7 @@ export const latencySection: BenchSection = {
     try {
       const ready = Date.now() + 30_000;
       while (!arrivals.has("1.00") && Date.now() < ready) await sleep(50);
-      for (let i = 0; i < (quick ? 15 : 200); i++) {
+      for (let i = 0; i < (quick ? 10 : 200); i++) {
         await sleep(Math.random() * POLL_S * 1000);
         // distinct values (2.01 A, 2.02 A, …) so each change is recognisable in mosquitto_sub's output
         const amps = 2 + (i + 1) / 100;

@@ -82,7 +82,7 @@ export const scaleSection: BenchSection = {
     const figures: BenchFigure[] = [];
     try {
       for (const count of SIZES) {
-        const result = await measure(count, broker.port, quick ? 4000 : 20_000);
+        const result = await measure(count, broker.port, quick ? 2500 : 20_000);
         log(
           `scale: N=${count} (${result.how}) cpu ${result.cpuPct.toFixed(2)} % rss ${result.rssMb.toFixed(1)} MB cycle ${result.cycleS.toFixed(3)} s`,
         );
