@@ -27,7 +27,9 @@ export async function loadScenarioFile(path: string): Promise<Scenario> {
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new BmsError("CONFIG_INVALID", `scenario ${path} is not valid YAML: ${(error as Error).message}`);
+    // The yaml library's message carries a code frame on further lines; the CLI prints one line.
+    const first = (error as Error).message.split("\n")[0];
+    throw new BmsError("CONFIG_INVALID", `scenario ${path} is not valid YAML: ${first}`, { path });
   }
   const scenario = parseScenario(document, path);
   if (scenario.replay !== undefined && !isAbsolute(scenario.replay))

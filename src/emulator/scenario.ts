@@ -29,9 +29,19 @@ const snake = (camel: string): string => camel.replace(/[A-Z]/g, (c) => `_${c.to
 const camel = (snakeKey: string): string =>
   snakeKey.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-/** A zod schema accepting a partial, snake_case version of `example`. */
-function overridesSchema(example: unknown): z.ZodType {
-  if (typeof example === "number") return z.number();
+/** Profile numbers that must be positive for the physics to make sense (a capacity, a heat capacity…). */
+const POSITIVE_KEYS = new Set([
+  "nominalAh",
+  "cycleCapacityAh",
+  "capacityAh",
+  "heatCapacityJPerK",
+  "thermalResistanceKPerW",
+]);
+
+/** A zod schema accepting a partial, snake_case version of `example` (`key` = its camelCase name). */
+function overridesSchema(example: unknown, key = ""): z.ZodType {
+  if (key === "cellCount") return z.number().int().min(1).max(32);
+  if (typeof example === "number") return POSITIVE_KEYS.has(key) ? z.number().positive() : z.number();
   if (typeof example === "string") return z.string();
   if (typeof example === "boolean") return z.boolean();
   if (Array.isArray(example)) {
@@ -40,7 +50,7 @@ function overridesSchema(example: unknown): z.ZodType {
   }
   const shape: Record<string, z.ZodType> = {};
   for (const [key, value] of Object.entries(example as object))
-    shape[snake(key)] = overridesSchema(value).optional();
+    shape[snake(key)] = overridesSchema(value, key).optional();
   return z.strictObject(shape);
 }
 

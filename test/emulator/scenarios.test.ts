@@ -190,7 +190,7 @@ describe("scenario validation", () => {
       parseScenario(
         {
           name: "broken",
-          profile: { nominal_ah: "lots", colour: "red", cell: { capacity_ah: -1, spin: 2 } },
+          profile: { nominal_ah: "lots", cell_count: 0, colour: "red", cell: { capacity_ah: -1, spin: 2 } },
           timeline: [
             { at_s: -5, current_a: 3 },
             { at_s: 10, capacity_ah: 100 },
@@ -208,11 +208,13 @@ describe("scenario validation", () => {
       expect(text).toContain("profile.nominal_ah");
       expect(text).toContain("colour");
       expect(text).toContain("spin");
+      expect(text).toContain("profile.cell.capacity_ah");
+      expect(text).toContain("profile.cell_count");
       expect(text).toContain("timeline.0.at_s");
       expect(text).toContain("cell fields need");
       expect(text).toContain('fault "drop:7"');
       expect(text).toContain('fault "wobble"');
-      expect(problems.length).toBeGreaterThanOrEqual(7);
+      expect(problems.length).toBeGreaterThanOrEqual(9);
     }
   });
 
