@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
@@ -36,6 +37,8 @@ export interface ConfigSources {
   requireBattery?: boolean;
   /** Source of the default client id's randomness (tests pin it). */
   randomHex?: (bytes: number) => string;
+  /** Host name in the default client id, so broker logs say which machine a bridge runs on. */
+  hostname?: string;
 }
 
 export async function readConfigFile(path: string): Promise<{ path: string; text: string }> {
@@ -62,7 +65,9 @@ export function loadConfig(sources: ConfigSources): BridgeConfig {
     );
   }
   if (problems.length > 0 || !result.success) throw configError(problems);
-  return resolve(result.data, sources.randomHex ?? ((n) => randomBytes(n).toString("hex")));
+  const randomHex = sources.randomHex ?? ((n: number) => randomBytes(n).toString("hex"));
+  const host = (sources.hostname ?? hostname()).replace(/[^A-Za-z0-9_-]/g, "").slice(0, 32) || "host";
+  return resolve(result.data, () => `bms-bridge-${host}-${randomHex(3)}`);
 }
 
 function withDefaultBatteries(
@@ -117,7 +122,7 @@ function configError(problems: string[]): BmsError {
   return new BmsError("CONFIG_INVALID", message, { problems });
 }
 
-function resolve(config: ConfigOutput, randomHex: (bytes: number) => string): BridgeConfig {
+function resolve(config: ConfigOutput, defaultClientId: () => string): BridgeConfig {
   const bridge = config.bridge;
   return {
     version: config.version,
@@ -137,7 +142,7 @@ function resolve(config: ConfigOutput, randomHex: (bytes: number) => string): Br
     mqtt: {
       ...resolveBroker(config.mqtt),
       ...(config.mqtt.ca_file !== undefined && { caFile: config.mqtt.ca_file }),
-      clientId: config.mqtt.client_id ?? `bms-bridge-${randomHex(4)}`,
+      clientId: config.mqtt.client_id ?? defaultClientId(),
       qos: config.mqtt.qos,
       topicPrefix: config.mqtt.topic_prefix.replace(/\/+$/, ""),
       haDiscovery: config.mqtt.ha_discovery,

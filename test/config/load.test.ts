@@ -61,9 +61,9 @@ describe("loadConfig from the seed's environment variables", () => {
   });
 
   it("gives each bridge its own client id unless one is set (two bridges must not kick each other off)", () => {
-    const a = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2" } });
-    const b = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2" } });
-    expect(a.mqtt.clientId).toMatch(/^bms-bridge-[0-9a-f]{8}$/);
+    const a = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2" }, hostname: "pi.garage" });
+    const b = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2" }, hostname: "pi.garage" });
+    expect(a.mqtt.clientId).toMatch(/^bms-bridge-pigarage-[0-9a-f]{6}$/);
     expect(a.mqtt.clientId).not.toBe(b.mqtt.clientId);
     const fixed = loadConfig({ env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2", MQTT_CLIENT_ID: "pi-garage" } });
     expect(fixed.mqtt.clientId).toBe("pi-garage");
