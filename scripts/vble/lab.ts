@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -187,6 +187,19 @@ function cleanupFiles(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Removes pty directories of labs whose owner process is gone (a crash skips stop()). */
+function removeDeadLabDirs(cacheDir: string): void {
+  for (const entry of readdirSync(cacheDir)) {
+    const owner = /^lab-(\d+)-/.exec(entry)?.[1];
+    if (owner === undefined) continue;
+    try {
+      process.kill(Number(owner), 0);
+    } catch {
+      rmSync(join(cacheDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
 async function launch(
   endpoints: number,
   shim: string,
@@ -195,6 +208,7 @@ async function launch(
   children: ChildProcess[],
 ): Promise<Lab> {
   await clearStaleBtvirt();
+  removeDeadLabDirs(dirname(dir));
   mkdirSync(dir, { recursive: true });
   const btvirt = startChild("btvirt", ["-s", "-l0"], { ...process.env, LD_PRELOAD: shim });
   children.push(btvirt);
