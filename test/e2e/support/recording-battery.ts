@@ -29,33 +29,41 @@ function framesOf(response: Uint8Array | { chunks: Uint8Array[] }) {
   return chunks.flatMap((chunk) => assembler.push(chunk));
 }
 
-export async function startRecordingBattery(options: EmulatedBatteryOptions = {}): Promise<RecordingBattery> {
+/** A responder factory for EmulatedBatteryOptions that records every intact 0x03/0x04 reply, decoded. */
+export function recordingResponder(): {
+  responder: NonNullable<EmulatedBatteryOptions["responder"]>;
+  basics: IntactReading[];
+  cells: number[][];
+} {
   const basics: IntactReading[] = [];
   const cells: number[][] = [];
-  const emulator = await startTcpEmulator({
-    ...options,
-    responder: (model) => {
-      const inner = new JbdResponder(model);
-      return {
-        reset: () => inner.reset(),
-        respond(request) {
-          const response = inner.respond(request);
-          if (response === undefined) return response;
-          for (const frame of framesOf(response)) {
-            if (frame.kind !== "response" || frame.status !== 0) continue;
-            if (frame.register === 0x03) {
-              const basic = decodeBasicInfo(frame.data);
-              if (basic.ok) basics.push(basic.value);
-            } else if (frame.register === 0x04) {
-              const decoded = decodeCellVoltages(frame.data);
-              if (decoded.ok) cells.push(decoded.value.cellsMv);
-            }
+  const responder: NonNullable<EmulatedBatteryOptions["responder"]> = (model) => {
+    const inner = new JbdResponder(model);
+    return {
+      reset: () => inner.reset(),
+      respond(request) {
+        const response = inner.respond(request);
+        if (response === undefined) return response;
+        for (const frame of framesOf(response)) {
+          if (frame.kind !== "response" || frame.status !== 0) continue;
+          if (frame.register === 0x03) {
+            const basic = decodeBasicInfo(frame.data);
+            if (basic.ok) basics.push(basic.value);
+          } else if (frame.register === 0x04) {
+            const decoded = decodeCellVoltages(frame.data);
+            if (decoded.ok) cells.push(decoded.value.cellsMv);
           }
-          return response;
-        },
-      };
-    },
-  });
+        }
+        return response;
+      },
+    };
+  };
+  return { responder, basics, cells };
+}
+
+export async function startRecordingBattery(options: EmulatedBatteryOptions = {}): Promise<RecordingBattery> {
+  const { responder, basics, cells } = recordingResponder();
+  const emulator = await startTcpEmulator({ ...options, responder });
   return Object.assign(emulator, { basics, cells });
 }
 
