@@ -112,7 +112,7 @@ const mqttSchema = z.strictObject({
   topic_prefix: text("a topic prefix")
     .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
     .default("accusolar"),
-  ha_discovery: flag().default(true),
+  ha_discovery: flag().default(false),
   /** Publishes kept while the broker is unreachable; beyond it the oldest are dropped and counted. */
   queue_limit: wholeBounded(1, 1_000_000).default(1000),
   ha_discovery_prefix: text("a topic prefix")

@@ -153,9 +153,9 @@ describe("startBridge features", () => {
     return mqtt;
   }
 
-  it("announces the battery to Home Assistant by default, and not with HA_DISCOVERY=false", async () => {
-    const on = await runOnce({});
-    const off = await runOnce({ HA_DISCOVERY: "false" });
+  it("announces the battery to Home Assistant with HA_DISCOVERY=1, and not by default (opt-in)", async () => {
+    const on = await runOnce({ HA_DISCOVERY: "1" });
+    const off = await runOnce({});
     const discovery = (mqtt: FakeMqtt) => mqtt.publishes.filter((p) => p.topic.startsWith("homeassistant/"));
     expect(discovery(on).length).toBeGreaterThan(0);
     expect(discovery(off)).toEqual([]);
