@@ -10,6 +10,7 @@
  * failure, ± jitter. When a cycle overruns the interval the next poll starts at once; polls never
  * pile up (a missed slot is skipped, not queued).
  */
+import { setMaxListeners } from "node:events";
 import type { BatteryConfig, BridgeConfig } from "../config/config.js";
 import { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
@@ -65,6 +66,9 @@ export class Poller {
   constructor(ctx: PollerContext) {
     this.#ctx = ctx;
     this.#groups = this.#buildGroups();
+    // Every group waits on this one signal at the same time (and each link open may too): 11 or more
+    // batteries are expected listeners, not the leak Node warns about on stderr at more than 10.
+    setMaxListeners(2 * this.#groups.length + 10, this.#abort.signal);
   }
 
   /** Sessions by battery id (diagnostics, tests). */
@@ -154,7 +158,7 @@ export class Poller {
       if (waitMs > 0) {
         this.#noteOverrun(group, false);
         try {
-          await sleep(this.#ctx.clock, waitMs, AbortSignal.any([signal, group.wake.signal]));
+          await sleep(this.#ctx.clock, waitMs, [signal, group.wake.signal]);
         } catch {
           if (signal.aborted) return;
           continue; // woken for a task

@@ -20,21 +20,36 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** Resolves after `ms` on the given clock; rejects with the signal's reason if aborted first. */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolves after `ms` on the given clock; rejects with the reason of the first signal aborted before.
+ * Takes several signals itself, and removes its listeners either way, instead of callers combining them
+ * with `AbortSignal.any`: on Node 20 every `AbortSignal.any` over a long-lived signal stays reachable from
+ * it (about 1.3 KB each), which a poll loop calling it on every wait turns into a leak that grows all day.
+ */
+export function sleep(
+  clock: Clock,
+  ms: number,
+  signal?: AbortSignal | readonly AbortSignal[],
+): Promise<void> {
+  const signals = signal === undefined ? [] : Array.isArray(signal) ? signal : [signal as AbortSignal];
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
+    const aborted = signals.find((s) => s.aborted);
+    if (aborted) {
+      reject(aborted.reason);
       return;
     }
-    const onAbort = (): void => {
-      clock.clearTimeout(handle);
-      reject(signal?.reason);
+    const detach = (): void => {
+      for (const s of signals) s.removeEventListener("abort", onAbort);
     };
+    function onAbort(this: AbortSignal): void {
+      clock.clearTimeout(handle);
+      detach();
+      reject(this.reason);
+    }
     const handle = clock.setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      detach();
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    for (const s of signals) s.addEventListener("abort", onAbort, { once: true });
   });
 }
