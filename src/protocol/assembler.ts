@@ -19,12 +19,10 @@ import {
   FRAME_END,
   FRAME_OVERHEAD,
   FRAME_START,
-  jbdChecksum,
   MAX_DATA_LENGTH,
   MODULE_OVERHEAD,
   MODULE_SECOND,
   MODULE_START,
-  moduleChecksum,
   OP_READ,
   OP_WRITE,
 } from "./frame.js";
@@ -39,14 +37,31 @@ export interface FrameAssemblerOptions {
   maxDataLength?: number;
 }
 
-/** Outcome of looking at the candidate frame at the start of the pending bytes. */
-type Scan =
-  | { type: "need_more" }
-  | { type: "frame"; size: number; frame: Frame }
-  | { type: "reject"; error: FrameErrorCode };
+/**
+ * Outcome of checking the candidate at a position, as a number so the hot path allocates nothing:
+ * a positive value is the size of a valid frame there, otherwise one of these.
+ */
+const NEED_MORE = 0;
+const REJECT_LENGTH = -1;
+const REJECT_TERMINATOR = -2;
+const REJECT_CHECKSUM = -3;
+const REJECTION: Readonly<Record<number, FrameErrorCode>> = {
+  [REJECT_LENGTH]: "length",
+  [REJECT_TERMINATOR]: "terminator",
+  [REJECT_CHECKSUM]: "checksum",
+};
+
+const EMPTY = new Uint8Array(0);
 
 export class FrameAssembler {
-  private pending: Uint8Array = new Uint8Array(0);
+  /** Never mutated once assigned: frames handed out may be views into it. */
+  private pending: Uint8Array = EMPTY;
+  /**
+   * Where the search for a proof frame (see completeFrameAfter) resumes when the candidate at the start
+   * of `pending` is still waiting: positions before it were already found to hold no frame that more
+   * bytes could complete, so a frame arriving in many small chunks is not rescanned from its start.
+   */
+  private proofResume = 1;
   private readonly maxDataLength: number;
 
   constructor(options: FrameAssemblerOptions = {}) {
@@ -55,45 +70,55 @@ export class FrameAssembler {
 
   /** Feed the next chunk; returns every frame and rejected run it completes, in stream order. */
   push(chunk: Uint8Array): AssemblerItem[] {
-    const buffer = concat(this.pending, chunk);
+    // With nothing pending the caller's chunk is read in place; it is not ours, so whatever we keep or
+    // hand out from it is copied. A concatenation is ours and never written again, so views into it are safe.
+    const owned = this.pending.length > 0;
+    const buffer = owned ? concat(this.pending, chunk) : chunk;
+    const take = owned ? subarrayOf : sliceOf;
+    const resume = owned ? this.proofResume : 1;
+    this.proofResume = 1;
     const items: AssemblerItem[] = [];
     let start = 0;
     let junkFrom = -1;
-    const flushJunk = (until: number) => {
-      if (junkFrom >= 0) items.push(invalid("junk", buffer.slice(junkFrom, until)));
-      junkFrom = -1;
-    };
     while (start < buffer.length) {
       if (!isSyncAt(buffer, start)) {
         if (junkFrom < 0) junkFrom = start;
         start++;
         continue;
       }
-      const scan = this.scanAt(buffer, start);
-      if (scan.type === "need_more") {
+      const result = this.checkAt(buffer, start);
+      if (result === NEED_MORE) {
         // A complete frame further on proves this candidate false (or cut off): a junk DD with a
         // large "length" must not hold back the real frame behind it.
-        const proof = this.completeFrameAfter(buffer, start);
+        const proof = this.completeFrameAfter(buffer, start === 0 ? resume : start + 1);
         if (proof < 0) break;
         // drop only the false start, then rescan: frames between it and the proof are kept
         const resumeAt = nextSync(buffer, start + 1, proof);
-        flushJunk(start);
-        items.push(invalid("truncated", buffer.slice(start, resumeAt)));
+        if (junkFrom >= 0) items.push(invalid("junk", take(buffer, junkFrom, start)));
+        junkFrom = -1;
+        items.push(invalid("truncated", take(buffer, start, resumeAt)));
         start = resumeAt;
         continue;
       }
-      flushJunk(start);
-      if (scan.type === "frame") {
-        items.push(scan.frame);
-        start += scan.size;
+      if (junkFrom >= 0) items.push(invalid("junk", take(buffer, junkFrom, start)));
+      junkFrom = -1;
+      if (result > 0) {
+        items.push(frameAt(take(buffer, start, start + result)));
+        start += result;
       } else {
         const resumeAt = nextSync(buffer, start + 1, start + this.candidateSize(buffer, start));
-        items.push(invalid(scan.error, buffer.slice(start, resumeAt)));
+        items.push(invalid(REJECTION[result] as FrameErrorCode, take(buffer, start, resumeAt)));
         start = resumeAt;
       }
     }
-    flushJunk(start);
-    this.pending = buffer.slice(start);
+    if (junkFrom >= 0) items.push(invalid("junk", take(buffer, junkFrom, start)));
+    if (start < buffer.length) {
+      this.pending = take(buffer, start, buffer.length);
+      this.proofResume = Math.max(1, this.proofResume - start);
+    } else {
+      this.pending = EMPTY;
+      this.proofResume = 1;
+    }
     return items;
   }
 
@@ -108,8 +133,8 @@ export class FrameAssembler {
       const rest = this.pending;
       const cut = nextSync(rest, 1, rest.length);
       const loneFf = cut === 1 && rest[0] === MODULE_START;
-      items.push(invalid(loneFf ? "junk" : "truncated", rest.slice(0, cut)));
-      this.pending = new Uint8Array(0);
+      items.push(invalid(loneFf ? "junk" : "truncated", rest.subarray(0, cut)));
+      this.reset();
       items.push(...this.push(rest.subarray(cut)));
     }
     return items;
@@ -117,7 +142,8 @@ export class FrameAssembler {
 
   /** Drop pending bytes (e.g. after a request timed out and a new one is sent). */
   reset(): void {
-    this.pending = new Uint8Array(0);
+    this.pending = EMPTY;
+    this.proofResume = 1;
   }
 
   /** Bytes currently held while waiting for the rest of a frame (≤ 262). */
@@ -126,35 +152,40 @@ export class FrameAssembler {
   }
 
   /**
-   * Start of the first complete, valid DD frame after `start`, or -1. Only DD frames count as proof:
+   * Start of the first complete, valid DD frame in [from, end), or -1. Only DD frames count as proof:
    * length, terminator and a 16-bit checksum make one appearing by chance inside real data
    * negligible, while a 5-byte module frame (8-bit sum) can: 0x03 data holding current 0xFFAA
    * (-0.86 A), remaining 0x6D00 and nominal 0x6D60 contains `FF AA 6D 00 6D`.
+   * Records in proofResume the first DD that more bytes could still complete (rejections are final).
    */
-  private completeFrameAfter(buffer: Uint8Array, start: number): number {
-    for (let index = start + 1; index < buffer.length; index++) {
-      if (buffer[index] === FRAME_START && this.scanDd(buffer, index).type === "frame") return index;
+  private completeFrameAfter(buffer: Uint8Array, from: number): number {
+    let waiting = -1;
+    for (let index = from; index < buffer.length; index++) {
+      if (buffer[index] !== FRAME_START) continue;
+      const result = this.checkDd(buffer, index);
+      if (result > 0) return index;
+      if (result === NEED_MORE && waiting < 0) waiting = index;
     }
+    this.proofResume = waiting < 0 ? buffer.length : waiting;
     return -1;
   }
 
-  private scanAt(buffer: Uint8Array, start: number): Scan {
-    return buffer[start] === FRAME_START ? this.scanDd(buffer, start) : scanModule(buffer, start);
+  private checkAt(buffer: Uint8Array, start: number): number {
+    return buffer[start] === FRAME_START ? this.checkDd(buffer, start) : checkModule(buffer, start);
   }
 
-  private scanDd(buffer: Uint8Array, start: number): Scan {
-    if (buffer.length - start < 4) return { type: "need_more" };
+  /** Validates the DD candidate in place; nothing is copied or allocated. */
+  private checkDd(buffer: Uint8Array, start: number): number {
+    if (buffer.length - start < 4) return NEED_MORE;
     const dataLength = buffer[start + 3] as number;
-    if (dataLength > this.maxDataLength) return { type: "reject", error: "length" };
+    if (dataLength > this.maxDataLength) return REJECT_LENGTH;
     const size = dataLength + FRAME_OVERHEAD;
-    if (buffer.length - start < size) return { type: "need_more" };
-    // validate in place; copy only what is accepted
-    if (buffer[start + size - 1] !== FRAME_END) return { type: "reject", error: "terminator" };
-    const expected = jbdChecksum(buffer.subarray(start + 2, start + 4 + dataLength));
+    if (buffer.length - start < size) return NEED_MORE;
+    if (buffer[start + size - 1] !== FRAME_END) return REJECT_TERMINATOR;
+    const expected = checksumOver(buffer, start + 2, start + 4 + dataLength);
     const received =
       ((buffer[start + 4 + dataLength] as number) << 8) | (buffer[start + 5 + dataLength] as number);
-    if (expected !== received) return { type: "reject", error: "checksum" };
-    return { type: "frame", size, frame: classifyDd(buffer.slice(start, start + size), dataLength) };
+    return expected === received ? size : REJECT_CHECKSUM;
   }
 
   /** How many bytes the candidate at `start` claims (bounded by what is buffered). */
@@ -166,19 +197,28 @@ export class FrameAssembler {
   }
 }
 
-function scanModule(buffer: Uint8Array, start: number): Scan {
-  if (buffer.length - start < 4) return { type: "need_more" };
+function checkModule(buffer: Uint8Array, start: number): number {
+  if (buffer.length - start < 4) return NEED_MORE;
   const size = (buffer[start + 3] as number) + MODULE_OVERHEAD;
-  if (buffer.length - start < size) return { type: "need_more" };
-  if (moduleChecksum(buffer.subarray(start + 2, start + size - 1)) !== buffer[start + size - 1]) {
-    return { type: "reject", error: "checksum" };
+  if (buffer.length - start < size) return NEED_MORE;
+  let sum = 0; // sum8 over cmd len data (jbd-protocol §8), as moduleChecksum, without a subarray
+  for (let index = start + 2; index < start + size - 1; index++) sum += buffer[index] as number;
+  return (sum & 0xff) === buffer[start + size - 1] ? size : REJECT_CHECKSUM;
+}
+
+/** jbdChecksum over buffer[from, to) without creating a subarray (jbd-protocol §2). */
+function checksumOver(buffer: Uint8Array, from: number, to: number): number {
+  let sum = 0;
+  for (let index = from; index < to; index++) sum += buffer[index] as number;
+  return (0x10000 - (sum & 0xffff)) & 0xffff;
+}
+
+/** The accepted bytes of one frame, already validated: classify them (jbd-protocol §2, §8). */
+function frameAt(bytes: Uint8Array): Frame {
+  if (bytes[0] === MODULE_START) {
+    return { kind: "module", cmd: bytes[2] as number, data: bytes.subarray(4, bytes.length - 1), bytes };
   }
-  const bytes = buffer.slice(start, start + size);
-  return {
-    type: "frame",
-    size,
-    frame: { kind: "module", cmd: bytes[2] as number, data: bytes.subarray(4, size - 1), bytes },
-  };
+  return classifyDd(bytes, bytes[3] as number);
 }
 
 /** jbd-protocol §2: byte 1 is A5/5A in a request, the register in a response. */
@@ -214,8 +254,15 @@ function invalid(error: FrameErrorCode, bytes: Uint8Array): InvalidFrame {
   return { kind: "invalid", error, bytes };
 }
 
+function subarrayOf(buffer: Uint8Array, from: number, to: number): Uint8Array {
+  return buffer.subarray(from, to);
+}
+
+function sliceOf(buffer: Uint8Array, from: number, to: number): Uint8Array {
+  return buffer.slice(from, to);
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b.slice();
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);

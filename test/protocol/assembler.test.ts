@@ -201,4 +201,27 @@ describe("FrameAssembler", () => {
       expect(assembler.pendingLength).toBeLessThanOrEqual(262);
     }
   });
+
+  it("hands out frames that stay intact when the caller reuses its chunk buffer", () => {
+    const assembler = new FrameAssembler();
+    const chunk = new Uint8Array(4);
+    const items: AssemblerItem[] = [];
+    // one reusable buffer, overwritten for every chunk, as a serial driver may do
+    const stream = concat(CELL_0D77, ACK);
+    for (let at = 0; at < stream.length; at += 4) {
+      chunk.fill(0);
+      const part = stream.subarray(at, at + 4);
+      chunk.set(part);
+      items.push(...assembler.push(chunk.subarray(0, part.length)));
+    }
+    chunk.fill(0xdd);
+    expect(summary(items)).toEqual(["response dd0400020d77ff7a77", "ack dde10000000077"]);
+  });
+
+  it("reports a frame split in 1-byte chunks behind a long false start once, when its proof completes", () => {
+    // DD with length 0x30 claims 55 bytes; the real ack after it proves it false only at its last byte
+    const falseStart = hex("DD 03 00 30 01 02");
+    const items = feed(concat(falseStart, ACK), 1);
+    expect(summary(items)).toEqual(["invalid:truncated dd0300300102", "ack dde10000000077"]);
+  });
 });

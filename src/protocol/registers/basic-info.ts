@@ -118,7 +118,9 @@ export function formatProductionDate(date: ProductionDate): string {
 
 /** Names of the set bits, index = bit; bits without a name are left out. */
 export function flagNames(raw: number, table: readonly string[]): string[] {
-  return table.filter((_, bit) => (raw >>> bit) & 1);
+  const names: string[] = [];
+  for (let bit = 0; bit < table.length; bit++) if ((raw >>> bit) & 1) names.push(table[bit] as string);
+  return names;
 }
 
 /**
