@@ -11,6 +11,7 @@ import { Aedes, type AuthenticateError } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
+import { DEFAULT_BROKER_HOSTS, DEFAULT_BROKER_PORT, DEFAULT_BROKER_WS_PORT } from "./defaults.js";
 import {
   closeServer,
   hostUrl,
@@ -20,9 +21,7 @@ import {
   trackSockets,
 } from "./listen.js";
 
-export const DEFAULT_BROKER_HOSTS = ["127.0.0.1", "::1"];
-export const DEFAULT_BROKER_PORT = 1883;
-export const DEFAULT_BROKER_WS_PORT = 8083;
+export { DEFAULT_BROKER_HOSTS, DEFAULT_BROKER_PORT, DEFAULT_BROKER_WS_PORT } from "./defaults.js";
 
 export interface BrokerOptions {
   /** Addresses to bind; default loopback only. */

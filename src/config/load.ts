@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { BmsError } from "../errors.js";
 import { formatAddress, parseAddress } from "../transport/address.js";
@@ -76,6 +76,15 @@ function withDefaultBatteries(
 ): Record<string, unknown> {
   if (!defaults || (Array.isArray(values.batteries) && values.batteries.length > 0)) return values;
   return { ...values, batteries: defaults.map((address) => ({ address })) };
+}
+
+/**
+ * yaml is loaded on first use, so a run configured by env and flags alone never loads it; loadConfig is
+ * synchronous, hence require (yaml ships a CommonJS build for Node) rather than import().
+ */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yaml.parse(text);
 }
 
 function parseFileLayer(file: { path: string; text: string }): ConfigLayer {

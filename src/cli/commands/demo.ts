@@ -4,15 +4,12 @@
  */
 import type { Command } from "commander";
 import { startBridge } from "../../bridge/bridge.js";
-import { startBroker } from "../../broker/broker.js";
 import type { BridgeConfig } from "../../config/config.js";
-import { startEmulator } from "../../emulator/app.js";
-import { linkToBattery } from "../../emulator/memory-link.js";
 import { systemClock } from "../../util/clock.js";
 import { configFromCommand, processLogger } from "../config-options.js";
 import { usageError } from "../run-cli.js";
 import { PACKAGE_VERSION } from "../version.js";
-import { untilSignal } from "./run.js";
+import { stopSignal } from "./run.js";
 
 interface DemoFlags extends Record<string, unknown> {
   scenario?: string;
@@ -41,6 +38,7 @@ export function registerDemo(program: Command): void {
     .option("--log-level <level>", "debug, info, warn or error")
     .option("--log-json", "log JSON lines")
     .action(async (flags: DemoFlags) => {
+      const stopped = stopSignal();
       const count = wholeNumber("--count", flags.count, 1, 64);
       const brokerPort = wholeNumber("--port", flags.port, 0, 65_535);
       const wsPort = flags.ws ? wholeNumber("--ws-port", flags.wsPort, 0, 65_535) : null;
@@ -53,6 +51,12 @@ export function registerDemo(program: Command): void {
         { env: {} },
       );
       const logger = processLogger(base.log.level, base.log.json, (line) => process.stdout.write(line));
+      // only the demo needs the broker (aedes, ws) and the emulator: `run` does not load them
+      const [{ startBroker }, { startEmulator }, { linkToBattery }] = await Promise.all([
+        import("../../broker/broker.js"),
+        import("../../emulator/app.js"),
+        import("../../emulator/memory-link.js"),
+      ]);
       const broker = await startBroker({ port: brokerPort, wsPort, logger: logger.child("broker") });
       const emulator = await startEmulator({
         count,
@@ -84,7 +88,7 @@ export function registerDemo(program: Command): void {
         version: PACKAGE_VERSION,
         memory,
       });
-      await untilSignal(logger);
+      logger.info(`${await stopped} received, stopping`);
       await bridge.stop();
       await emulator.stop();
       await broker.close();

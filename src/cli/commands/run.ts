@@ -4,7 +4,6 @@
  * closed, bridge state `offline` published) and exits 0; a second signal exits at once.
  */
 import type { Command } from "commander";
-import { stringify as stringifyYaml } from "yaml";
 import { startBridge } from "../../bridge/bridge.js";
 import { printableConfig } from "../../config/config.js";
 import { systemClock } from "../../util/clock.js";
@@ -19,26 +18,32 @@ export function registerRun(program: Command): void {
   addConfigOptions(command).action(async (flags: Record<string, unknown>) => {
     if (flags.printConfig) {
       const config = await configFromCommand(flags, { env: process.env }, { requireBattery: false });
+      const { stringify: stringifyYaml } = await import("yaml");
       process.stdout.write(stringifyYaml(printableConfig(config)));
       return;
     }
+    const stopped = stopSignal();
     const config = await configFromCommand(flags, { env: process.env });
     const logger = processLogger(config.log.level, config.log.json, (line) => process.stdout.write(line));
     const bridge = await startBridge({ config, logger, clock: systemClock, version: PACKAGE_VERSION });
-    await untilSignal(logger);
+    logger.info(`${await stopped} received, stopping`);
     await bridge.stop();
     logger.info("bms-bridge stopped");
   });
 }
 
-/** Resolves on the first SIGINT/SIGTERM; a second one while stopping exits immediately. */
-export function untilSignal(logger: { info(message: string): void }): Promise<void> {
+/**
+ * Installs the SIGINT/SIGTERM handlers at once and resolves with the first signal; a second one while
+ * stopping exits immediately. Commands call it before they load or start anything, so a signal that
+ * arrives during startup (a test, systemd, an impatient Ctrl-C) is caught and handled as a clean stop
+ * once startup is done, never by Node's default handler (exit 130 with nothing closed).
+ */
+export function stopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      logger.info(`${signal} received, stopping`);
       process.once("SIGINT", () => process.exit(130));
       process.once("SIGTERM", () => process.exit(143));
-      resolve();
+      resolve(signal);
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);

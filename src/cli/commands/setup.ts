@@ -14,12 +14,11 @@ import { describeConnectError } from "../../bridge/mqtt-options.js";
 import { createLogger } from "../../log/logger.js";
 import { parseAddress } from "../../transport/address.js";
 import { type BleLinkOpener, createBleLinkOpener } from "../../transport/ble/opener.js";
-import { scanBle } from "../../transport/ble/scan.js";
 import { parseHci } from "../../transport/hci.js";
 import { createLinkFactory } from "../../transport/open-link.js";
 import { systemClock } from "../../util/clock.js";
 import { usageError } from "../run-cli.js";
-import { type BatteryReadout, type BrokerTest, runSetup, type SetupDeps } from "../setup/setup-flow.js";
+import type { BatteryReadout, BrokerTest, SetupDeps } from "../setup/setup-flow.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { hciOption, parseSeconds } from "./ble-options.js";
 
@@ -52,6 +51,11 @@ export function registerSetup(program: Command): void {
         const parsed = parseAddress(address);
         if (!parsed.ok) throw usageError(`--address ${address}: ${parsed.problem}`);
       }
+      // the flow (prompts, yaml) is loaded only by this command, not by every `bms-bridge run`
+      const [{ runSetup }, { scanBle }] = await Promise.all([
+        import("../setup/setup-flow.js"),
+        import("../../transport/ble/scan.js"),
+      ]);
       const ble = createBleLinkOpener({ hci: hci.hci, logger: quiet, powerOnTimeoutMs: 4000 });
       try {
         await runSetup(
@@ -64,7 +68,7 @@ export function registerSetup(program: Command): void {
             scanSeconds: parseSeconds(flags.scanTimeout, "--scan-timeout"),
           },
           { input: process.stdin, output: process.stdout },
-          realDeps(ble),
+          realDeps(ble, scanBle),
         );
       } finally {
         await ble.close();
@@ -72,7 +76,10 @@ export function registerSetup(program: Command): void {
     });
 }
 
-function realDeps(ble: BleLinkOpener): SetupDeps {
+function realDeps(
+  ble: BleLinkOpener,
+  scanBle: typeof import("../../transport/ble/scan.js").scanBle,
+): SetupDeps {
   const links = createLinkFactory({ clock: systemClock, logger: quiet, createBleOpener: async () => ble });
   return {
     version: PACKAGE_VERSION,
