@@ -4,6 +4,7 @@
  * "device" sends), `drop` (the device went away) and the `onWrite` hook / `writes` record (bytes we sent).
  */
 import { BmsError } from "../errors.js";
+import { LinkListeners } from "./link-listeners.js";
 import type { CloseListener, DataListener, Link } from "./types.js";
 
 export interface MemoryLinkOptions {
@@ -18,8 +19,7 @@ export class MemoryLink implements Link {
   /** Every chunk written, in order (a copy, so later mutation by the caller cannot change the record). */
   readonly writes: Uint8Array[] = [];
   #open = true;
-  readonly #data = new Set<DataListener>();
-  readonly #close = new Set<CloseListener>();
+  readonly #listeners = new LinkListeners();
   readonly #options: MemoryLinkOptions;
 
   constructor(address: string, options: MemoryLinkOptions = {}) {
@@ -43,26 +43,24 @@ export class MemoryLink implements Link {
   }
 
   onData(listener: DataListener): () => void {
-    this.#data.add(listener);
-    return () => this.#data.delete(listener);
+    return this.#listeners.onData(listener);
   }
 
   onClose(listener: CloseListener): () => void {
-    this.#close.add(listener);
-    return () => this.#close.delete(listener);
+    return this.#listeners.onClose(listener);
   }
 
   async close(): Promise<void> {
     if (!this.#open) return;
     this.#open = false;
     this.#options.onLocalClose?.();
-    this.#notifyClose(undefined);
+    this.#listeners.emitClose(undefined);
   }
 
   /** Peer side: deliver one chunk to our listeners (ignored once closed, like a real socket). */
   emitData(chunk: Uint8Array): void {
     if (!this.#open) return;
-    for (const listener of [...this.#data]) listener(chunk);
+    this.#listeners.emitData(chunk);
   }
 
   /** Peer side: the device disconnected. */
@@ -71,13 +69,6 @@ export class MemoryLink implements Link {
   ): void {
     if (!this.#open) return;
     this.#open = false;
-    this.#notifyClose(error);
-  }
-
-  #notifyClose(error: BmsError | undefined): void {
-    const listeners = [...this.#close];
-    this.#close.clear();
-    this.#data.clear();
-    for (const listener of listeners) listener(error);
+    this.#listeners.emitClose(error);
   }
 }

@@ -4,6 +4,7 @@
  * write/close and reports incoming bytes with `deliver()` and the end of the stream with `ended()`.
  */
 import { BmsError } from "../errors.js";
+import { LinkListeners } from "./link-listeners.js";
 import type { CloseListener, DataListener, Link } from "./types.js";
 
 export interface StreamIo {
@@ -17,8 +18,7 @@ export class StreamLink implements Link {
   #open = true;
   #closing = false;
   readonly #io: StreamIo;
-  readonly #data = new Set<DataListener>();
-  readonly #close = new Set<CloseListener>();
+  readonly #listeners = new LinkListeners();
 
   constructor(address: string, io: StreamIo) {
     this.address = address;
@@ -48,13 +48,11 @@ export class StreamLink implements Link {
   }
 
   onData(listener: DataListener): () => void {
-    this.#data.add(listener);
-    return () => this.#data.delete(listener);
+    return this.#listeners.onData(listener);
   }
 
   onClose(listener: CloseListener): () => void {
-    this.#close.add(listener);
-    return () => this.#close.delete(listener);
+    return this.#listeners.onClose(listener);
   }
 
   async close(): Promise<void> {
@@ -67,7 +65,7 @@ export class StreamLink implements Link {
   /** Adapter side: bytes arrived. */
   deliver(chunk: Uint8Array): void {
     if (!this.#open) return;
-    for (const listener of [...this.#data]) listener(chunk);
+    this.#listeners.emitData(chunk);
   }
 
   /** Adapter side: the stream ended; `error` when the peer (not us) ended it. */
@@ -78,9 +76,6 @@ export class StreamLink implements Link {
       ? undefined
       : (error ??
         new BmsError("DISCONNECTED", `${this.address} closed the connection`, { address: this.address }));
-    const listeners = [...this.#close];
-    this.#close.clear();
-    this.#data.clear();
-    for (const listener of listeners) listener(reason);
+    this.#listeners.emitClose(reason);
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Characteristic, Peripheral } from "@stoprocent/noble";
 import { BmsError, toBmsError } from "../../errors.js";
+import { LinkListeners } from "../link-listeners.js";
 import type { CloseListener, DataListener, Link, OpenOptions } from "../types.js";
 import type { BleAdapter } from "./adapter.js";
 import { connectPeripheral, disconnectQuietly, remainingMs, requireMac } from "./connect.js";
@@ -53,8 +54,7 @@ export class BleLink implements Link {
   readonly #adapter: BleAdapter;
   readonly #peripheral: Peripheral;
   readonly #uart: UartPair;
-  readonly #dataListeners = new Set<DataListener>();
-  readonly #closeListeners = new Set<CloseListener>();
+  readonly #listeners = new LinkListeners();
   #open = true;
   #withoutResponse: boolean;
 
@@ -75,7 +75,7 @@ export class BleLink implements Link {
   readonly #onNotification = (data: Buffer, isNotification: boolean) => {
     if (!this.#open || !isNotification) return;
     const chunk = Uint8Array.from(data);
-    for (const listener of [...this.#dataListeners]) listener(chunk);
+    this.#listeners.emitData(chunk);
   };
 
   readonly #onDisconnect = () => {
@@ -111,13 +111,11 @@ export class BleLink implements Link {
   }
 
   onData(listener: DataListener): () => void {
-    this.#dataListeners.add(listener);
-    return () => this.#dataListeners.delete(listener);
+    return this.#listeners.onData(listener);
   }
 
   onClose(listener: CloseListener): () => void {
-    this.#closeListeners.add(listener);
-    return () => this.#closeListeners.delete(listener);
+    return this.#listeners.onClose(listener);
   }
 
   async close(): Promise<void> {
@@ -130,10 +128,7 @@ export class BleLink implements Link {
     this.#open = false;
     this.#uart.notify.removeListener("data", this.#onNotification);
     this.#peripheral.removeListener("disconnect", this.#onDisconnect);
-    const listeners = [...this.#closeListeners];
-    this.#closeListeners.clear();
-    this.#dataListeners.clear();
-    for (const listener of listeners) listener(error);
+    this.#listeners.emitClose(error);
   }
 }
 
