@@ -39,6 +39,7 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     });
   }
   try {
+    rejectUnknownCommand(program, argv.slice(2));
     await program.parseAsync(argv);
   } catch (error) {
     const code = exitCodeFor(error);
@@ -49,6 +50,20 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     }
     process.exitCode = code;
   }
+}
+
+/**
+ * A program with sub-commands and a default one (`bms-bridge` runs the bridge when no command is named)
+ * would hand an unknown first word to the default command, which reports "too many arguments for 'run'"
+ * without naming the word. Catch that first word here and name it. Options come first for a bare
+ * `bms-bridge --address …`, so only a first word that is not an option is checked.
+ */
+function rejectUnknownCommand(program: Command, args: string[]): void {
+  const word = args[0];
+  if (program.commands.length === 0 || word === undefined || word.startsWith("-")) return;
+  const known = program.commands.flatMap((command) => [command.name(), ...command.aliases()]);
+  if (word === "help" || known.includes(word)) return;
+  throw usageError(`unknown command '${word}' (see ${program.name()} --help)`);
 }
 
 function allCommands(command: Command): Command[] {

@@ -105,6 +105,23 @@ describe("bms-bridge run rejects bad input with exit 2, the message and no stack
   });
 });
 
+describe("bms-bridge with no command word (run is the default)", () => {
+  it("names an unknown first word as an unknown command: one line, exit 2", async () => {
+    const run = await runCli(["frobnicate", "--address", "A5:C2:37:3C:76:D2"]);
+    expect({ code: run.code, stderr: run.stderr, stdout: run.stdout }).toEqual({
+      code: 2,
+      stderr: "bms-bridge: unknown command 'frobnicate' (see bms-bridge --help)\n",
+      stdout: "",
+    });
+  });
+
+  it("still runs the bridge when only options are given", async () => {
+    const run = await runCli(["--print-config", "--address", "tcp:gw:8899"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("address: tcp:gw:8899");
+  });
+});
+
 describe("bms-bridge run --print-config", () => {
   it("prints the effective config as YAML with the password masked", async () => {
     const args = ["run", "--print-config", "-a", "tcp:gw:8899", "--allow-control", "--capture", "c.jsonl"];

@@ -204,6 +204,7 @@ describe("bad input to the bridge and emulator processes", () => {
       { what: "missing config file", args: ["run", "--config", join(dir, "nope.yaml")], names: "nope.yaml" },
       { what: "no battery", args: ["run"], names: "BMS_ADDRESS" },
       { what: "unknown flag", args: ["run", "--frobnicate"], env: BATTERY, names: "--frobnicate" },
+      { what: "unknown command", args: ["frobnicate"], env: BATTERY, names: "unknown command 'frobnicate'" },
       {
         what: "flag without its value",
         args: ["run", "--poll-interval"],
