@@ -3,15 +3,19 @@
  * (QoS 1, bounded offline queue), every reading made during an outage arrives after the reconnect,
  * checked by the status JSON's `seq`; with a small queue bound the oldest are dropped, counted and
  * logged, and the newest kept; and a bridge killed with SIGKILL leaves `bridge/state` = offline through
- * its last will.
+ * its last will. The same five restarts with the embedded aedes broker (`bms-bridge broker`), which keeps
+ * nothing across a restart: no reading is lost, and the retained state it lost is published again.
  */
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
+import { type RunningBroker, startBroker } from "../../src/broker/broker.js";
+import { createMemoryLogger } from "../../src/log/logger.js";
 import { mosquittoSkipReason, type RunningMosquitto, startMosquitto } from "../../src/testing/mosquitto.js";
 import { type BridgeProcess, startBridgeProcess } from "./support/bridge-process.js";
 import { bridgeConfig, publishedStatuses } from "./support/fault-suite.js";
 import { type Observer, observe } from "./support/observer.js";
 import { startRecordingBattery } from "./support/recording-battery.js";
+import { startTcpGate } from "./support/tcp-gate.js";
 
 const OUTAGE_MS = 2500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,6 +57,21 @@ async function outage(broker: RunningMosquitto, bridge: BridgeProcess, sub: Obse
   return { from, to };
 }
 
+/** No `seq` is missing between the first and last seen, and each outage had readings (by reading time) to keep. */
+function expectNoReadingLost(sub: Observer, windows: Array<{ from: number; to: number }>): void {
+  const seen = seqs(sub).sort((a, b) => a - b);
+  const first = seen[0] as number;
+  const last = seen.at(-1) as number;
+  const missing = Array.from({ length: last - first + 1 }, (_, i) => first + i).filter(
+    (s) => !seen.includes(s),
+  );
+  expect(missing).toEqual([]);
+  const times = publishedStatuses(sub, "1").map((s) => Date.parse(s.timestamp as string));
+  for (const { from, to } of windows) {
+    expect(times.filter((t) => t > from && t < to).length).toBeGreaterThanOrEqual(2);
+  }
+}
+
 const skip = mosquittoSkipReason() !== undefined;
 
 describe.skipIf(skip)("the bridge process when the broker goes away", () => {
@@ -62,18 +81,7 @@ describe.skipIf(skip)("the bridge process when the broker goes away", () => {
     for (let i = 0; i < 5; i++) windows.push(await outage(broker, bridge, sub));
     await sleep(1500);
 
-    const seen = seqs(sub).sort((a, b) => a - b);
-    const first = seen[0] as number;
-    const last = seen.at(-1) as number;
-    const missing = Array.from({ length: last - first + 1 }, (_, i) => first + i).filter(
-      (s) => !seen.includes(s),
-    );
-    expect(missing).toEqual([]);
-    // and each outage really had readings to keep: statuses whose reading time lies inside it arrived
-    const times = publishedStatuses(sub, "1").map((s) => Date.parse(s.timestamp as string));
-    for (const { from, to } of windows) {
-      expect(times.filter((t) => t > from && t < to).length).toBeGreaterThanOrEqual(2);
-    }
+    expectNoReadingLost(sub, windows);
     expect(bridge.running()).toBe(true);
     expect(bridge.lines().filter((l) => l.includes("dropped"))).toEqual([]);
   }, 180_000);
@@ -120,4 +128,88 @@ describe.skipIf(skip)("the bridge process when the broker goes away", () => {
     for (let i = 0; i < 20 && seen !== "offline"; i++) seen = await state();
     expect(seen).toBe("offline");
   }, 60_000);
+});
+
+/** What a fresh subscriber gets as retained messages under `accusolar/#`: topic → payload. */
+async function retainedState(url: string, expected: string[] = []): Promise<Map<string, string>> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+  const retained = new Map<string, string>();
+  client.on("message", (topic, payload, packet) => {
+    if (packet.retain && payload.length > 0) retained.set(topic, payload.toString());
+  });
+  await client.subscribeAsync("accusolar/#", { qos: 1 });
+  // aedes sends the retained set right after the subscription; wait for what we expect, bounded
+  for (let i = 0; i < 100 && !expected.every((t) => retained.has(t)); i++) await sleep(100);
+  await sleep(1000);
+  await client.endAsync();
+  return retained;
+}
+
+/** Publishes probes until the observer receives one: it has subscribed again on the restarted broker. */
+async function untilResubscribed(sub: Observer, url: string, round: number): Promise<void> {
+  const probe = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+  const topic = "accusolar/e2e-probe";
+  const payload = `restart ${round}`;
+  try {
+    for (let i = 0; i < 100 && !sub.on(topic).some((m) => m.payload === payload); i++) {
+      await probe.publishAsync(topic, payload, { qos: 1 });
+      await sleep(200);
+    }
+    expect(sub.on(topic).map((m) => m.payload)).toContain(payload);
+  } finally {
+    await probe.endAsync();
+  }
+}
+
+describe("the bridge process when the embedded broker restarts", () => {
+  it("delivers every reading made during five restarts (0 lost) and publishes the lost retained state again", async () => {
+    const logger = createMemoryLogger("warn");
+    const start = (port: number) => startBroker({ hosts: ["127.0.0.1"], port, wsPort: null, logger });
+    let broker: RunningBroker | undefined = await start(0);
+    cleanups.push(async () => broker?.close());
+    const port = broker.ports.mqtt;
+    const url = `mqtt://127.0.0.1:${port}`;
+    // the bridge reaches the broker through a gate held shut until the observer is back (see tcp-gate.ts)
+    const gate = await startTcpGate(port);
+    cleanups.push(() => gate.close());
+    const battery = await startRecordingBattery();
+    cleanups.push(() => battery.close());
+    const sub = await observe(url);
+    cleanups.push(() => sub.close());
+    const bridge = startBridgeProcess(bridgeConfig(gate.port, [battery.address]));
+    cleanups.push(() => bridge.stop());
+    await sub.until("a first reading", () => publishedStatuses(sub, "1").length > 0, 30_000);
+    const retainedBefore = await retainedState(url, ["accusolar/bridge/state", "accusolar/battery/1/status"]);
+    expect(retainedBefore.get("accusolar/bridge/state")).toBe("online");
+
+    const windows: Array<{ from: number; to: number }> = [];
+    for (let round = 1; round <= 5; round++) {
+      const before = connects(bridge);
+      const closing = broker;
+      broker = undefined;
+      await closing.close();
+      await gate.close();
+      const from = Date.now();
+      await sleep(OUTAGE_MS);
+      broker = await start(port);
+      const restartedAt = sub.messages.length;
+      await untilResubscribed(sub, url, round);
+      // the restarted broker really starts empty: the observer got no retained accusolar state from it
+      expect(sub.messages.slice(restartedAt).filter((m) => m.retain)).toEqual([]);
+      const to = Date.now();
+      await gate.open();
+      await sub.until("the bridge reconnected", () => connects(bridge) > before, 40_000);
+      const count = seqs(sub).length;
+      await sub.until("a reading after the reconnect", () => seqs(sub).length > count, 20_000);
+      windows.push({ from, to });
+    }
+    await sleep(1500);
+
+    expectNoReadingLost(sub, windows);
+    const retainedAfter = await retainedState(url, [...retainedBefore.keys()]);
+    expect([...retainedBefore.keys()].filter((topic) => !retainedAfter.has(topic))).toEqual([]);
+    expect(retainedAfter.get("accusolar/bridge/state")).toBe("online");
+    expect(bridge.running()).toBe(true);
+    expect(bridge.lines().filter((l) => l.includes("dropped"))).toEqual([]);
+  }, 180_000);
 });
