@@ -1,10 +1,13 @@
 /**
  * The bank-view feature: keeps the latest reading and online state of every battery and publishes
- * `computeBankView` retained under `<prefix>/bank/<field>` and `<prefix>/bank/status` after every
- * reading and availability change. Scalar topics are published only when their payload changed.
+ * `computeBankView` retained under `<prefix>/bank/<field>` and `<prefix>/bank/status` after every reading
+ * (or, with `windowMs`, once per window after the first reading: one computation over all N batteries per
+ * poll round instead of N) and at once on every availability change. Scalar topics are published only when
+ * their payload changed.
  */
 import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
+import { createCoalescer } from "../util/coalesce.js";
 import { bankScalars, bankStatusJson, scalarPayload } from "./bank-payload.js";
 import { type BankMember, type BankView, type BankViewOptions, computeBankView } from "./bank-view.js";
 import type { EventBus } from "./event-bus.js";
@@ -22,6 +25,8 @@ export interface BankFeatureOptions extends BankViewOptions {
   prefix: string;
   /** Ids of the configured batteries (their count is `batteries_configured`). */
   batteryIds: readonly string[];
+  /** Publish at most once per this many ms after a reading; 0 (default) = on every reading. */
+  windowMs?: number;
 }
 
 export interface BankFeature extends BridgeFeature {
@@ -55,6 +60,12 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
     send(`${options.prefix}/bank/status`, JSON.stringify(bankStatusJson(view, ctx.clock.now())), true);
   };
 
+  const coalescer = createCoalescer(ctx.clock, options.windowMs ?? 0, publish);
+  const publishNow = (): void => {
+    coalescer.cancel();
+    publish();
+  };
+
   const member = (batteryId: string): BankMember => {
     const known = members.get(batteryId) ?? { batteryId, online: false };
     members.set(batteryId, known);
@@ -70,20 +81,21 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
           const m = member(reading.batteryId);
           m.reading = reading;
           m.online = true;
-          publish();
+          coalescer.schedule();
         }),
         ctx.bus.on("availability", (change) => {
           member(change.batteryId).online = change.state === "online";
-          publish();
+          publishNow();
         }),
         ctx.mqtt.onConnect(() => {
           sent.clear();
-          publish();
+          publishNow();
         }),
       );
     },
     async stop() {
       for (const off of unsubscribers.splice(0)) off();
+      coalescer.cancel();
     },
   };
 }

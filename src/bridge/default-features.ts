@@ -34,6 +34,19 @@ function slowestPollMs(config: BridgeConfig): number {
   return 1000 * Math.max(config.bridge.pollIntervalS, ...config.batteries.map((b) => b.pollIntervalS));
 }
 
+/**
+ * How long bank aggregates wait after the first reading that changed them (ms): long enough to collect a
+ * poll round's readings (batteries falling due together, read back to back) into one recomputation over all
+ * N batteries instead of N, short enough to stay well inside the fastest poll interval.
+ */
+export function bankWindowMs(config: BridgeConfig): number {
+  // One battery: nothing to collect, so its plain and energy topics go out with the reading as always.
+  if (config.batteries.length <= 1) return 0;
+  const fastestPollMs =
+    1000 * Math.min(config.bridge.pollIntervalS, ...config.batteries.map((b) => b.pollIntervalS));
+  return Math.min(200, Math.floor(fastestPollMs / 4));
+}
+
 /** The features a bridge runs unless told otherwise. */
 export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
   ({ config, logger, clock, bus, mqtt }) =>
@@ -44,13 +57,18 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
         qos: config.mqtt.qos,
         batteryIds: config.batteries.map((b) => b.id),
         messageExpiryS: defaultMessageExpiryS(slowestPollMs(config) / 1000),
+        bankWindowMs: bankWindowMs(config),
       },
     ),
   ({ config, logger, clock, bus, mqtt }) =>
     config.batteries.length > 1
       ? createBankFeature(
           { bus, mqtt, logger, clock },
-          { prefix: config.mqtt.topicPrefix, batteryIds: config.batteries.map((b) => b.id) },
+          {
+            prefix: config.mqtt.topicPrefix,
+            batteryIds: config.batteries.map((b) => b.id),
+            windowMs: bankWindowMs(config),
+          },
         )
       : undefined,
   ({ config, logger, clock, bus, mqtt, version }) =>
@@ -81,6 +99,7 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
             statePath: config.bridge.energyStateFile,
             maxGapMs: 3 * slowestPollMs(config),
             batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+            bankWindowMs: bankWindowMs(config),
           },
         ),
   ({ config, logger, clock, mqtt, device }) =>

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
+import { createCoalescer } from "../util/coalesce.js";
 import {
   breakContinuity,
   ENERGY_FIELDS,
@@ -36,6 +37,8 @@ export interface EnergyFeatureOptions {
   saveIntervalMs?: number;
   /** Configured batteries; when given, stored counters of other addresses are kept but not published. */
   batteries?: ReadonlyArray<{ id: string; address: string }>;
+  /** Publish the bank total at most once per this many ms after a reading; 0 (default) = on every reading. */
+  bankWindowMs?: number;
 }
 
 export interface EnergyFeature extends BridgeFeature {
@@ -81,11 +84,21 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     }
   };
 
-  const publishAll = (): void => {
-    for (const t of visible()) publishCounters(`${options.prefix}/battery/${t.batteryId}`, t.track.counters);
-    const members = visible();
+  const publishBattery = (t: Tracked): void =>
+    publishCounters(`${options.prefix}/battery/${t.batteryId}`, t.track.counters);
+
+  const publishBank = (members: Tracked[] = visible()): void => {
     if (members.length === 0) return;
     publishCounters(`${options.prefix}/bank`, sumCounters(members.map((t) => t.track.counters)));
+  };
+  // The bank total sums every battery: once per window, not on each of the N readings of a round.
+  const bankTotal = createCoalescer(ctx.clock, options.bankWindowMs ?? 0, () => publishBank());
+
+  const publishAll = (): void => {
+    bankTotal.cancel();
+    const members = visible();
+    for (const t of members) publishBattery(t);
+    publishBank(members);
   };
 
   const onReading = (reading: BatteryReading): void => {
@@ -98,7 +111,9 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     tracked.track = integrate(tracked.track, sample, { maxGapMs: options.maxGapMs });
     byAddress.set(reading.address, tracked);
     dirty = true;
-    publishAll();
+    // Only this battery's counters changed: publish them and the bank total, not every battery's.
+    if (!configured || configured.has(reading.address)) publishBattery(tracked);
+    bankTotal.schedule();
   };
 
   const onOffline = (batteryId: string): void => {
@@ -154,6 +169,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     },
     async stop() {
       running = false;
+      bankTotal.cancel();
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       timer = undefined;
       for (const off of unsubscribers.splice(0)) off();

@@ -1,14 +1,19 @@
 /**
  * The Accu-Solar publisher: listens on the EventBus and keeps the retained `<prefix>/…` topic tree true.
  * - every reading → the battery's `<prefix>/battery/<id>/…` set, then the plain topics (that battery, or the
- *   bank of all online batteries), then `<prefix>/system/health` (the worst health);
+ *   bank of all online batteries), then `<prefix>/system/health` (the worst health). With several batteries
+ *   and a `bankWindowMs`, the bank is recomputed once per window after the first reading that changed it
+ *   (one complete set with every reading of the window) instead of on every reading: O(N) per poll round,
+ *   not O(N²);
  * - availability → `<prefix>/battery/<id>/availability`; going offline clears that battery's retained
- *   telemetry (Accu-Solar has no stale detection, accu-solar-client §1) and recomputes the plain topics;
+ *   telemetry (Accu-Solar has no stale detection, accu-solar-client §1) and recomputes the plain topics at
+ *   once (a pending bank window is dropped: this recomputation includes its readings);
  * - every MQTT (re)connect → republish the current state (a broker without persistence forgets it).
  * Publishes are serialised so a clear can never overtake the values it clears.
  */
 import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
+import { type Coalescer, createCoalescer } from "../util/coalesce.js";
 import { aggregateBank, type BankMember } from "./bank.js";
 import type { EventBus } from "./event-bus.js";
 import { type Health, publishLogLine, type Telemetry, telemetryFromReading, worstHealth } from "./format.js";
@@ -36,6 +41,11 @@ export interface PublisherOptions {
   messageExpiryS: number | null;
   /** Configured battery ids in battery order. Absent: learned from the events (bank order = first seen). */
   batteryIds?: readonly string[];
+  /**
+   * With several batteries: recompute the bank at most once per this many ms after a reading (0 = on every
+   * reading). Single-battery mode always publishes the plain topics with the reading.
+   */
+  bankWindowMs: number;
 }
 
 export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
@@ -44,6 +54,7 @@ export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
   retain: true,
   clearOnOffline: true,
   messageExpiryS: 60,
+  bankWindowMs: 0,
 };
 
 /** Expiry long enough to survive a few missed polls: max(60 s, 6 × poll interval). */
@@ -79,10 +90,15 @@ export class AccuSolarPublisher implements BridgeFeature {
   readonly #unsubscribe: Array<() => void> = [];
   #work: Promise<void> = Promise.resolve();
   #bankSeq = 0;
+  readonly #bank: Coalescer;
+  #stopped = false;
 
   constructor(ctx: PublisherContext, options: Partial<PublisherOptions> = {}) {
     this.#ctx = ctx;
     this.#options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+    this.#bank = createCoalescer(ctx.clock, this.#options.bankWindowMs, () =>
+      this.#enqueue(() => this.#sendPlain()),
+    );
   }
 
   async start(): Promise<void> {
@@ -101,6 +117,10 @@ export class AccuSolarPublisher implements BridgeFeature {
 
   async stop(): Promise<void> {
     for (const off of this.#unsubscribe.splice(0)) off();
+    // Nothing is published after stop: an open bank window is dropped, and readings still queued publish
+    // their own sets but open no new one.
+    this.#stopped = true;
+    this.#bank.cancel();
     await this.whenIdle();
   }
 
@@ -128,6 +148,10 @@ export class AccuSolarPublisher implements BridgeFeature {
     return (this.#options.batteryIds?.length ?? this.#batteries.size) > 1;
   }
 
+  get #coalescesBank(): boolean {
+    return this.#options.bankWindowMs > 0 && this.#severalBatteries;
+  }
+
   async #onReading(reading: BatteryReading): Promise<void> {
     const state = this.#state(reading.batteryId);
     const withModel =
@@ -135,7 +159,11 @@ export class AccuSolarPublisher implements BridgeFeature {
     const telemetry = telemetryFromReading(withModel);
     const set = telemetrySet(this.#options.prefix, withModel, telemetry);
     Object.assign(state, { online: true, reading: withModel, telemetry, health: set.health });
-    await Promise.all([this.#sendSet(set.topics, state.retained, reading.time), this.#sendPlain()]);
+    const pending = [this.#sendSet(set.topics, state.retained, reading.time)];
+    if (this.#coalescesBank) {
+      if (!this.#stopped) this.#bank.schedule();
+    } else pending.push(this.#sendPlain());
+    await Promise.all(pending);
     this.#ctx.logger.info(publishLogLine(telemetry, this.#severalBatteries ? reading.batteryId : undefined));
   }
 
@@ -153,6 +181,7 @@ export class AccuSolarPublisher implements BridgeFeature {
         delete state.telemetry;
         delete state.health;
       }
+      this.#bank.cancel();
       pending.push(this.#sendPlain());
     }
     await Promise.all(pending);
@@ -261,6 +290,7 @@ export class AccuSolarPublisher implements BridgeFeature {
         pending.push(this.#sendSet(set.topics, s.retained, s.reading.time));
       }
     }
+    this.#bank.cancel();
     pending.push(this.#sendPlain(true));
     await Promise.all(pending);
     this.#ctx.logger.debug("republished the retained state after connect");

@@ -72,3 +72,54 @@ describe("bank view feature", () => {
     expect(topics).toContain("accusolar/bank/status");
   });
 });
+
+describe("bank view feature with a window", () => {
+  const WINDOW_MS = 200;
+  let feature: BankFeature | undefined;
+  afterEach(async () => {
+    await feature?.stop();
+  });
+
+  async function setup() {
+    const clock = new ManualClock(Date.UTC(2026, 1, 22, 13, 5, 57));
+    const bus = new EventBus();
+    const mqtt = new FakeMqtt();
+    feature = createBankFeature(
+      { logger: createMemoryLogger(), clock, bus, mqtt },
+      { prefix: "accusolar", batteryIds: ["1", "2", "3"], windowMs: WINDOW_MS },
+    );
+    await feature.start();
+    const statuses = () => mqtt.publishesTo("accusolar/bank/status");
+    return { bus, mqtt, clock, statuses };
+  }
+
+  it("publishes the view once per window with every reading of it", async () => {
+    const { bus, mqtt, clock, statuses } = await setup();
+    for (const batteryId of ["1", "2", "3"])
+      bus.emit("reading", makeReading({ batteryId, time: clock.now(), currentA: -14 }));
+    expect(statuses()).toHaveLength(0);
+    clock.tick(WINDOW_MS);
+    expect(statuses()).toHaveLength(1);
+    expect(mqtt.retainedPayload("accusolar/bank/batteries_online")).toBe("3");
+    expect(mqtt.retainedPayload("accusolar/bank/current")).toBe("-42");
+  });
+
+  it("publishes at once when a battery goes offline, dropping the open window", async () => {
+    const { bus, mqtt, clock, statuses } = await setup();
+    bus.emit("reading", makeReading({ batteryId: "1", time: clock.now(), currentA: -14 }));
+    bus.emit("reading", makeReading({ batteryId: "2", time: clock.now(), currentA: -14 }));
+    bus.emit("availability", { batteryId: "1", state: "offline", reason: "stale", time: clock.now() });
+    expect(statuses()).toHaveLength(1);
+    expect(mqtt.retainedPayload("accusolar/bank/batteries_online")).toBe("1");
+    expect(mqtt.retainedPayload("accusolar/bank/current")).toBe("-14");
+    expect(clock.pending).toBe(0);
+  });
+
+  it("publishes nothing after stop()", async () => {
+    const { bus, mqtt, clock } = await setup();
+    bus.emit("reading", makeReading({ batteryId: "1", time: clock.now() }));
+    await feature?.stop();
+    clock.tick(10 * WINDOW_MS);
+    expect(mqtt.publishes).toHaveLength(0);
+  });
+});

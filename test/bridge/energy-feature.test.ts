@@ -124,3 +124,41 @@ describe("energy counter feature", () => {
     expect(mqtt.publishes.length).toBe(count);
   });
 });
+
+describe("energy counter feature with a bank window", () => {
+  it("publishes each battery's counters with its reading and the bank total once per window", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "energy-window-"));
+    const clock = new ManualClock(Date.UTC(2026, 1, 22, 12));
+    const bus = new EventBus();
+    const mqtt = new FakeMqtt();
+    const feature = createEnergyFeature(
+      { logger: createMemoryLogger(), clock, bus, mqtt },
+      { prefix: "accusolar", statePath: join(dir, "energy.json"), maxGapMs: 15_000, bankWindowMs: 200 },
+    );
+    try {
+      await feature.start();
+      const t0 = clock.now();
+      // 100 A and −200 A at 12 V for 36 s: 1 Ah charged into A, 2 Ah drawn from B
+      for (let i = 0; i <= 6; i++) {
+        bus.emit(
+          "reading",
+          makeReading({ batteryId: "1", address: A, time: t0 + i * 6000, voltageV: 12, currentA: 100 }),
+        );
+        bus.emit(
+          "reading",
+          makeReading({ batteryId: "2", address: B, time: t0 + i * 6000, voltageV: 12, currentA: -200 }),
+        );
+      }
+      expect(mqtt.retainedPayload("accusolar/battery/1/energy/charged_ah")).toBe("1");
+      expect(mqtt.retainedPayload("accusolar/battery/2/energy/discharged_ah")).toBe("2");
+      expect(mqtt.publishesTo("accusolar/bank/energy/discharged_ah")).toHaveLength(0);
+      clock.tick(200);
+      expect(mqtt.publishesTo("accusolar/bank/energy/discharged_ah")).toHaveLength(1);
+      expect(mqtt.retainedPayload("accusolar/bank/energy/charged_ah")).toBe("1");
+      expect(mqtt.retainedPayload("accusolar/bank/energy/discharged_ah")).toBe("2");
+    } finally {
+      await feature.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
