@@ -3,7 +3,7 @@
  * JSON (bank-payload.ts keys) and the bank energy totals `<prefix>/bank/energy/<field>`.
  * Null bank values (no online battery, idle current) render "None", which HA shows as unknown.
  */
-import { ENERGY_ENTITIES, type HaEntity, json, VOLTAGE } from "./ha-entity.js";
+import { CURRENT_ENTITY, ENERGY_ENTITIES, type HaEntity, json, POWER_ENTITY, VOLTAGE } from "./ha-entity.js";
 
 const HOURS = {
   component: "sensor",
@@ -14,26 +14,8 @@ const HOURS = {
 } as const;
 
 const BANK_ENTITIES: readonly HaEntity[] = [
-  {
-    key: "current",
-    name: "Current",
-    component: "sensor",
-    deviceClass: "current",
-    unit: "A",
-    stateClass: "measurement",
-    precision: 2,
-    state: json("current"),
-  },
-  {
-    key: "power",
-    name: "Power",
-    component: "sensor",
-    deviceClass: "power",
-    unit: "W",
-    stateClass: "measurement",
-    precision: 1,
-    state: json("power"),
-  },
+  CURRENT_ENTITY,
+  POWER_ENTITY,
   { key: "voltage", name: "Mean voltage", ...VOLTAGE, precision: 2, state: json("voltage_mean") },
   {
     key: "soc",

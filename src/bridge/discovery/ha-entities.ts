@@ -12,7 +12,16 @@
  * which is what long-term statistics need.
  */
 
-import { ENERGY_ENTITIES, flag, fromStatus, type HaEntity, json, VOLTAGE } from "./ha-entity.js";
+import {
+  CURRENT_ENTITY,
+  ENERGY_ENTITIES,
+  flag,
+  fromStatus,
+  type HaEntity,
+  json,
+  POWER_ENTITY,
+  VOLTAGE,
+} from "./ha-entity.js";
 
 export type { HaEntity };
 
@@ -44,26 +53,8 @@ const PROTECTION_BITS: readonly ProtectionBit[] = [
 /** Entities every battery has. */
 const BATTERY_ENTITIES: readonly HaEntity[] = [
   { key: "voltage", name: "Voltage", ...VOLTAGE, precision: 2, state: json("voltage") },
-  {
-    key: "current",
-    name: "Current",
-    component: "sensor",
-    deviceClass: "current",
-    unit: "A",
-    stateClass: "measurement",
-    precision: 2,
-    state: json("current"),
-  },
-  {
-    key: "power",
-    name: "Power",
-    component: "sensor",
-    deviceClass: "power",
-    unit: "W",
-    stateClass: "measurement",
-    precision: 1,
-    state: json("power"),
-  },
+  CURRENT_ENTITY,
+  POWER_ENTITY,
   {
     key: "soc",
     name: "State of charge",

@@ -50,6 +50,29 @@ export const VOLTAGE = {
   stateClass: "measurement",
 } as const;
 
+/** Current and power read from the status JSON: the same entity for one battery and for the bank. */
+export const CURRENT_ENTITY: HaEntity = {
+  key: "current",
+  name: "Current",
+  component: "sensor",
+  deviceClass: "current",
+  unit: "A",
+  stateClass: "measurement",
+  precision: 2,
+  state: json("current"),
+};
+
+export const POWER_ENTITY: HaEntity = {
+  key: "power",
+  name: "Power",
+  component: "sensor",
+  deviceClass: "power",
+  unit: "W",
+  stateClass: "measurement",
+  precision: 1,
+  state: json("power"),
+};
+
 /** An energy-counter entity: read as is from `<base>/energy/<field>` (energy-feature.ts). */
 function counter(key: string, name: string, field: string, unit: "kWh" | "Ah"): HaEntity {
   const base = {

@@ -73,18 +73,12 @@ export const PROTECTION_FLAGS = [
   "discharge_mosfet_breakdown",
 ] as const;
 
-/** Alarm status bits 0-11 of the extension tail, index = bit (jbd-protocol §3.2, V11 note 2). */
+/**
+ * Alarm status bits 0-11 of the extension tail, index = bit (jbd-protocol §3.2, V11 note 2): bits 0-9 warn of
+ * the same conditions as protection bits 0-9, then two alarms of their own.
+ */
 export const ALARM_FLAGS = [
-  "cell_overvoltage",
-  "cell_undervoltage",
-  "pack_overvoltage",
-  "pack_undervoltage",
-  "charge_overtemperature",
-  "charge_undertemperature",
-  "discharge_overtemperature",
-  "discharge_undertemperature",
-  "charge_overcurrent",
-  "discharge_overcurrent",
+  ...PROTECTION_FLAGS.slice(0, 10),
   "cell_difference_high",
   "low_capacity",
 ] as const;
