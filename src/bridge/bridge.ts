@@ -105,6 +105,7 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     await capture?.close();
     throw error;
   }
+  if (ownConnection) await timedOut(ownConnection.waitForConnect(), FIRST_CONNECT_GRACE_MS, clock);
   poller.start();
   logger.info(describeStart(config));
 
@@ -153,20 +154,31 @@ async function openCapture(
  */
 const MQTT_STOP_LIMIT_MS = 3000;
 
+/**
+ * How long the first poll waits for the broker. Readings are queued while it is away anyway; the wait only
+ * keeps the seed's log order (`MQTT connected (rc=0)` before the first `Published →`) when the broker is
+ * there, and a broker that is down at start delays polling by no more than this.
+ */
+const FIRST_CONNECT_GRACE_MS = 3000;
+
+/** Resolves true when `limitMs` passed before `work` settled (which then goes on unobserved). */
+async function timedOut(work: Promise<unknown>, limitMs: number, clock: Clock): Promise<boolean> {
+  let timer: ReturnType<Clock["setTimeout"]> | undefined;
+  const gaveUp = new Promise<boolean>((resolve) => {
+    timer = clock.setTimeout(() => resolve(true), limitMs);
+  });
+  const result = await Promise.race([work.then(() => false), gaveUp]);
+  if (timer !== undefined) clock.clearTimeout(timer);
+  return result;
+}
+
 async function stopWithin(
   connection: MqttConnection,
   limitMs: number,
   clock: Clock,
   logger: Logger,
 ): Promise<void> {
-  let timer: ReturnType<Clock["setTimeout"]> | undefined;
-  const gaveUp = new Promise<boolean>((resolve) => {
-    timer = clock.setTimeout(() => resolve(true), limitMs);
-  });
-  const stopped = connection.stop().then(() => false);
-  const timedOut = await Promise.race([stopped, gaveUp]);
-  if (timer !== undefined) clock.clearTimeout(timer);
-  if (timedOut)
+  if (await timedOut(connection.stop(), limitMs, clock))
     logger.warn(`MQTT did not close within ${limitMs / 1000} s (broker unreachable?); stopping anyway`);
 }
 
