@@ -3,7 +3,15 @@
  * JSON (bank-payload.ts keys) and the bank energy totals `<prefix>/bank/energy/<field>`.
  * Null bank values (no online battery, idle current) render "None", which HA shows as unknown.
  */
-import { CURRENT_ENTITY, ENERGY_ENTITIES, type HaEntity, json, POWER_ENTITY, VOLTAGE } from "./ha-entity.js";
+import {
+  CELL_STAT_ENTITIES,
+  CURRENT_ENTITY,
+  ENERGY_ENTITIES,
+  type HaEntity,
+  json,
+  POWER_ENTITY,
+  VOLTAGE,
+} from "./ha-entity.js";
 
 const HOURS = {
   component: "sensor",
@@ -47,16 +55,7 @@ const BANK_ENTITIES: readonly HaEntity[] = [
     icon: "mdi:battery",
     state: json("full_ah"),
   },
-  { key: "cell_min", name: "Lowest cell voltage", ...VOLTAGE, precision: 3, state: json("cell_min_v") },
-  { key: "cell_max", name: "Highest cell voltage", ...VOLTAGE, precision: 3, state: json("cell_max_v") },
-  {
-    key: "cell_spread",
-    name: "Cell voltage spread",
-    ...VOLTAGE,
-    unit: "mV",
-    precision: 0,
-    state: json("cell_spread_mv"),
-  },
+  ...CELL_STAT_ENTITIES,
   {
     key: "soc_max_deviation",
     name: "Largest SoC deviation",

@@ -13,6 +13,7 @@
  */
 
 import {
+  CELL_STAT_ENTITIES,
   CURRENT_ENTITY,
   ENERGY_ENTITIES,
   flag,
@@ -96,16 +97,7 @@ const BATTERY_ENTITIES: readonly HaEntity[] = [
     icon: "mdi:battery-sync",
     state: json("cycles"),
   },
-  { key: "cell_min", name: "Lowest cell voltage", ...VOLTAGE, precision: 3, state: json("cell_min_v") },
-  { key: "cell_max", name: "Highest cell voltage", ...VOLTAGE, precision: 3, state: json("cell_max_v") },
-  {
-    key: "cell_spread",
-    name: "Cell voltage spread",
-    ...VOLTAGE,
-    unit: "mV",
-    precision: 0,
-    state: json("cell_spread_mv"),
-  },
+  ...CELL_STAT_ENTITIES,
   {
     key: "health",
     name: "Cell balance health",

@@ -73,6 +73,20 @@ export const POWER_ENTITY: HaEntity = {
   state: json("power"),
 };
 
+/** Lowest/highest cell and spread, read from the status JSON: the same for one battery and for the bank. */
+export const CELL_STAT_ENTITIES: readonly HaEntity[] = [
+  { key: "cell_min", name: "Lowest cell voltage", ...VOLTAGE, precision: 3, state: json("cell_min_v") },
+  { key: "cell_max", name: "Highest cell voltage", ...VOLTAGE, precision: 3, state: json("cell_max_v") },
+  {
+    key: "cell_spread",
+    name: "Cell voltage spread",
+    ...VOLTAGE,
+    unit: "mV",
+    precision: 0,
+    state: json("cell_spread_mv"),
+  },
+];
+
 /** An energy-counter entity: read as is from `<base>/energy/<field>` (energy-feature.ts). */
 function counter(key: string, name: string, field: string, unit: "kWh" | "Ah"): HaEntity {
   const base = {
