@@ -1,6 +1,8 @@
 /**
  * The virtual BLE lab: BlueZ's controller emulator (`btvirt -s -l0`) plus one socat pty per endpoint, so a
- * real noble central and real bleno peripherals talk HCI over UART with no radio (docs/virtual-ble.md).
+ * real noble central and real bleno peripherals talk HCI over UART with no radio (docs/cli-ble.md). Between
+ * each pty and its controller sits a relay (relay.ts) through which the lab injects the faults the field
+ * has: unplug/replug, a frozen controller, and a radio model (latency, loss, RSSI).
  *
  * Every endpoint is its own emulated LE controller (address 00:AA:01:00:00:xx); use `uart:<pty>` as the
  * HCI selection. Known limit of btvirt: a central holding two links AT ONCE hangs on the second link's
@@ -8,14 +10,17 @@
  *
  * Importable by tests and the bench; `npm run vble` wraps it for people.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killAndWait, LabEndpoint, startChild, waitFor } from "./endpoint.js";
 import { acquireLabLock, type HeldLock } from "./lock.js";
+import type { RadioModel } from "./radio.js";
+import type { EndpointState, FreezeOptions } from "./relay.js";
 
 /** btvirt's socket-server paths: fixed, hence the host-wide lock. */
 export const BTVIRT_LE_SOCKET = "/tmp/bt-server-le";
@@ -42,6 +47,17 @@ export interface Lab {
   readonly ptys: readonly string[];
   readonly pids: { readonly btvirt: number; readonly socats: readonly number[] };
   readonly dir: string;
+  /** Field faults of one endpoint (endpoint.ts, relay.ts). */
+  state(endpoint: number): EndpointState;
+  /** Its pty disappears (a USB adapter pulled out); its controller's links drop. */
+  unplug(endpoint: number): Promise<void>;
+  /** A pty at the same path again, in front of the same controller (same address). */
+  replug(endpoint: number): Promise<void>;
+  /** The port stays open but the controller stops answering (`untilReset`: until the host resets it). */
+  freeze(endpoint: number, options?: FreezeOptions): void;
+  thaw(endpoint: number): void;
+  /** Air latency, loss and RSSI between this endpoint and the others; undefined = btvirt's instant link. */
+  setRadio(endpoint: number, model: RadioModel | undefined): void;
   /** Kills every process by PID and removes the sockets and ptys. Idempotent. */
   stop(): Promise<void>;
 }
@@ -95,14 +111,6 @@ function socketAnswers(path: string): Promise<boolean> {
   });
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() >= deadline) throw new Error(`virtual BLE lab: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /**
  * btvirt never removes its socket files. Left over with nothing answering, they are stale; answering
  * while we hold the lock means a btvirt started outside this tool, which we must not disturb.
@@ -114,24 +122,6 @@ async function clearStaleBtvirt(): Promise<void> {
     throw new Error(`${BTVIRT_LE_SOCKET} is served by a btvirt this tool did not start; stop it first`);
   }
   for (const path of BTVIRT_SOCKETS) rmSync(path, { force: true });
-}
-
-function killAndWait(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hard = setTimeout(() => child.kill("SIGKILL"), 2000);
-    child.once("exit", () => {
-      clearTimeout(hard);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-function startChild(command: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(command, args, { stdio: "ignore", env: env ?? process.env });
-  child.on("error", () => {}); // a failed start shows up as a timed-out wait below
-  return child;
 }
 
 function isAlive(pid: number, command: string): boolean {
@@ -170,16 +160,22 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     waitMs: options.lockWaitMs ?? 60_000,
     ...(options.onWait ? { onWait: options.onWait } : {}),
   });
-  const children: ChildProcess[] = [];
+  const parts: Parts = { endpoints: [] };
   const dir = join(labCacheDir(), `lab-${process.pid}-${Date.now()}`);
   try {
-    return await launch(options.endpoints, shim, dir, lock, children);
+    return await launch(options.endpoints, shim, dir, lock, parts);
   } catch (error) {
-    await Promise.all(children.map(killAndWait));
+    for (const endpoint of parts.endpoints) await endpoint.stop();
+    if (parts.btvirt) await killAndWait(parts.btvirt);
     cleanupFiles(dir);
     await lock.release();
     throw error;
   }
+}
+
+interface Parts {
+  btvirt?: ChildProcess;
+  endpoints: LabEndpoint[];
 }
 
 function cleanupFiles(dir: string): void {
@@ -200,55 +196,61 @@ function removeDeadLabDirs(cacheDir: string): void {
   }
 }
 
-async function launch(
-  endpoints: number,
-  shim: string,
-  dir: string,
-  lock: HeldLock,
-  children: ChildProcess[],
-): Promise<Lab> {
+async function launch(count: number, shim: string, dir: string, lock: HeldLock, parts: Parts): Promise<Lab> {
   await clearStaleBtvirt();
   removeDeadLabDirs(dirname(dir));
   mkdirSync(dir, { recursive: true });
   const btvirt = startChild("btvirt", ["-s", "-l0"], { ...process.env, LD_PRELOAD: shim });
-  children.push(btvirt);
+  parts.btvirt = btvirt;
   await waitFor("btvirt to listen", () => socketAnswers(BTVIRT_LE_SOCKET), STEP_TIMEOUT_MS);
-  const ptys: string[] = [];
-  for (let i = 0; i < endpoints; i++) {
+  const { endpoints } = parts;
+  for (let i = 0; i < count; i++) {
     // One at a time: btvirt numbers controllers in connection order, so pty i is controller i.
-    const pty = join(dir, `hci-${i}`);
-    const socat = startChild("socat", [`PTY,link=${pty},raw,echo=0`, `UNIX-CONNECT:${BTVIRT_LE_SOCKET}`]);
-    children.push(socat);
-    await waitFor(`socat pty ${pty}`, () => existsSync(pty) || socat.exitCode !== null, STEP_TIMEOUT_MS);
-    if (socat.exitCode !== null || btvirt.exitCode !== null) {
-      throw new Error(`virtual BLE lab: endpoint ${i} failed to start (btvirt or socat exited)`);
-    }
-    ptys.push(pty);
+    endpoints.push(await LabEndpoint.start(i, dir, BTVIRT_LE_SOCKET));
+    if (btvirt.exitCode !== null)
+      throw new Error(`virtual BLE lab: btvirt exited while starting endpoint ${i}`);
   }
-  const pids = { btvirt: btvirt.pid ?? -1, socats: children.slice(1).map((c) => c.pid ?? -1) };
-  writeFileSync(PIDS_FILE, JSON.stringify(pids));
+  const pids = () => ({ btvirt: btvirt.pid ?? -1, socats: endpoints.map((e) => e.pid).filter((p) => p > 0) });
+  const recordPids = () => writeFileSync(PIDS_FILE, JSON.stringify(pids()));
+  recordPids();
   // If our owner exits without stop(), take the processes down with it (synchronous: 'exit' allows no I/O wait).
   const onExit = () => {
-    for (const child of children) child.kill("SIGTERM");
+    for (const endpoint of endpoints) endpoint.killNow();
+    btvirt.kill("SIGTERM");
   };
   process.once("exit", onExit);
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      process.removeListener("exit", onExit);
-      // socats first, so btvirt sees its clients leave before it goes
-      await Promise.all(children.slice(1).map(killAndWait));
-      await killAndWait(btvirt);
-      cleanupFiles(dir);
-      rmSync(PIDS_FILE, { force: true });
-      await lock.release();
-    })();
-    return stopped;
+  const endpoint = (index: number): LabEndpoint => {
+    const found = endpoints[index];
+    if (!found) throw new Error(`virtual BLE lab: no endpoint ${index} (0-${endpoints.length - 1})`);
+    return found;
   };
+  let stopped: Promise<void> | undefined;
   return {
-    ptys,
-    pids,
+    ptys: endpoints.map((e) => e.pty),
+    get pids() {
+      return pids();
+    },
     dir,
-    stop,
+    state: (index) => endpoint(index).state,
+    unplug: (index) => endpoint(index).unplug(),
+    replug: async (index) => {
+      await endpoint(index).replug();
+      recordPids();
+    },
+    freeze: (index, options) => endpoint(index).freeze(options),
+    thaw: (index) => endpoint(index).thaw(),
+    setRadio: (index, model) => endpoint(index).setRadio(model),
+    stop: () => {
+      stopped ??= (async () => {
+        process.removeListener("exit", onExit);
+        // endpoints first, so btvirt sees its clients leave before it goes
+        for (const e of endpoints) await e.stop();
+        await killAndWait(btvirt);
+        cleanupFiles(dir);
+        rmSync(PIDS_FILE, { force: true });
+        await lock.release();
+      })();
+      return stopped;
+    },
   };
 }

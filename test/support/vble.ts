@@ -2,6 +2,7 @@
  * How BLE test files get a virtual BLE lab (scripts/vble). `useLab(n)` starts a lab with n controllers
  * before the file's tests and stops it after them; by convention endpoint 0 is the central (noble) and
  * the others are emulated batteries (bleno). A file must stop every noble/bleno instance it made.
+ * `useFaultLab(n)` gives the whole Lab, for files that unplug, freeze or slow down an endpoint.
  */
 import { afterAll, beforeAll, inject } from "vitest";
 import { type Lab, startLab } from "../../scripts/vble/lab.js";
@@ -13,8 +14,8 @@ export function labMissing(): boolean {
   return !inject("vble").ok;
 }
 
-/** Starts a lab for this file; the returned function gives its ptys once beforeAll has run. */
-export function useLab(endpoints: number, purpose = "a vitest BLE file"): () => string[] {
+/** Starts a lab for this file; the returned function gives it once beforeAll has run. */
+export function useFaultLab(endpoints: number, purpose = "a vitest BLE file"): () => Lab {
   let lab: Lab | undefined;
   beforeAll(async () => {
     if (labMissing()) return;
@@ -31,6 +32,21 @@ export function useLab(endpoints: number, purpose = "a vitest BLE file"): () => 
   });
   return () => {
     if (!lab) throw new Error("the virtual BLE lab is not running (useLab's beforeAll has not run)");
-    return [...lab.ptys];
+    return lab;
   };
+}
+
+/** Starts a lab for this file; the returned function gives its ptys once beforeAll has run. */
+export function useLab(endpoints: number, purpose = "a vitest BLE file"): () => string[] {
+  const lab = useFaultLab(endpoints, purpose);
+  return () => [...lab().ptys];
+}
+
+/** Polls `check` until it holds; throws `what` after `timeoutMs` (generous: the machine may be loaded). */
+export async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
