@@ -1,6 +1,7 @@
+#!/usr/bin/env node
 /**
  * `npm run vble -- start [N] | stop | status | unplug | replug | freeze | thaw | radio`: a virtual BLE lab
- * for people (tests start their own, test/support/vble.ts).
+ * for people (tests start their own, test/support/vble.ts). Installed, the same commands are `bms-vble …`.
  *
  * `start` launches a detached holder process that owns the lab (and its host-wide lock) until `stop`;
  * the holder records its PID and the pty paths in a state file in the per-user cache directory, and takes
@@ -98,7 +99,12 @@ function printPtys(ptys: string[], what: string): void {
   ptys.forEach((pty, i) => {
     process.stdout.write(`  endpoint ${i}: --hci uart:${pty}\n`);
   });
-  process.stdout.write("stop it with: npm run vble -- stop\n");
+  process.stdout.write(`stop it with: ${invokedAs()} stop\n`);
+}
+
+/** How the user started this: from a checkout (TypeScript through tsx) or the installed `bms-vble`. */
+function invokedAs(): string {
+  return fileURLToPath(import.meta.url).endsWith(".ts") ? "npm run vble --" : "bms-vble";
 }
 
 async function stop(): Promise<void> {

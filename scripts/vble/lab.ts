@@ -26,7 +26,12 @@ import type { EndpointState, FreezeOptions } from "./relay.js";
 export const BTVIRT_LE_SOCKET = "/tmp/bt-server-le";
 const BTVIRT_SOCKETS = ["le", "bredrle", "bredr", "amp", "mon"].map((kind) => `/tmp/bt-server-${kind}`);
 const REQUIRED_TOOLS = ["btvirt", "socat", "cc"] as const;
-const SHIM_SOURCE = join(dirname(fileURLToPath(import.meta.url)), "af-alg-shim.c");
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** Next to this file in a checkout; in the installed package this file is dist/vble/lab.js. */
+const SHIM_SOURCE =
+  [join(HERE, "af-alg-shim.c"), join(HERE, "../../scripts/vble/af-alg-shim.c")].find((path) =>
+    existsSync(path),
+  ) ?? join(HERE, "af-alg-shim.c");
 const STEP_TIMEOUT_MS = 5000;
 /** The running lab's PIDs, so the next lab can clean up after an owner that crashed. */
 const PIDS_FILE = "/tmp/bms-vble.pids";
