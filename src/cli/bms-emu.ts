@@ -31,6 +31,10 @@ const program = new Command("bms-emu")
     collect,
     [],
   )
+  .option(
+    "--mac <list>",
+    "the batteries' MACs, comma-separated, battery 1 first (default: over BLE the controller's own address, else a random A5:C2:37:E0:xx:xx per process)",
+  )
   .option("--quiet", "no live status line")
   .action(async (flags) => {
     await runEmu(flags, {

@@ -7,8 +7,10 @@ import {
   parseCount,
   parseFault,
   parseHostPort,
+  parseMacList,
   parsePositiveNumber,
   parseSeed,
+  randomMacBase,
 } from "../emulator/cli-options.js";
 import { listScenarios } from "../emulator/scenario-files.js";
 import type { ServeRequest } from "../emulator/serve.js";
@@ -30,12 +32,16 @@ export interface EmuFlags {
   hci?: string;
   fault: string[];
   quiet?: boolean;
+  /** Comma-separated MACs, battery 1 first. */
+  mac?: string;
 }
 
 export interface EmuIo {
   stdout: { write(text: string): unknown };
   isTty: boolean;
   waitForStop(): Promise<void>;
+  /** Where the default MACs start (tests fix it; default: drawn per process). */
+  macBase?: number;
 }
 
 /** The batteries are synced (and, on a terminal, redrawn in place) every second; logs get lines every 5 s. */
@@ -82,6 +88,8 @@ export async function runEmu(flags: EmuFlags, io: EmuIo): Promise<void> {
   if (flags.replay !== undefined) options.replay = flags.replay;
   if (flags.speed !== undefined) options.speed = parsePositiveNumber("--speed", flags.speed);
   if (flags.seed !== undefined) options.seed = parseSeed(flags.seed);
+  if (flags.mac !== undefined) options.macs = parseMacList(flags.mac, count);
+  options.macBase = io.macBase ?? randomMacBase();
 
   const emulator = await startEmulator(options);
   const name = emulator.scenario?.name ?? "default profile";

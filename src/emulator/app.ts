@@ -3,9 +3,9 @@
  * serve them. The CLI owns flags, signals, stdout and the status refresh.
  */
 import type { Clock } from "../util/clock.js";
-import type { EmulatedBattery, EmulatedBatteryOptions } from "./battery.js";
+import type { BatterySetup, EmulatedBattery, EmulatedBatteryOptions } from "./battery.js";
 import type { FaultSpec } from "./behaviors/faults.js";
-import { createFleet } from "./fleet.js";
+import { createFleet, fleetBatterySetup } from "./fleet.js";
 import { ReplayResponder } from "./replay.js";
 import { loadReplaySources } from "./replay-capture.js";
 import type { Scenario } from "./scenario.js";
@@ -24,6 +24,10 @@ export interface EmulatorAppOptions {
   faults: readonly FaultSpec[];
   serve: readonly ServeRequest[];
   clock?: Clock;
+  /** `--mac`: the batteries' MACs, battery 1 first. */
+  macs?: readonly string[];
+  /** Offset of the default emulated MACs (the CLI draws one per process; default 0). */
+  macBase?: number;
 }
 
 export interface RunningEmulator {
@@ -31,6 +35,8 @@ export interface RunningEmulator {
   speed: number;
   batteries: EmulatedBattery[];
   served: Served;
+  /** What battery `index` runs for a bundled scenario (the console's `scenario` control). */
+  setupFor(scenarioName: string, index: number): Promise<BatterySetup>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +48,9 @@ async function pickScenario(options: EmulatorAppOptions): Promise<Scenario | und
 
 export async function startEmulator(options: EmulatorAppOptions): Promise<RunningEmulator> {
   const scenario = await pickScenario(options);
-  const base: EmulatedBatteryOptions = scenario ? await scenarioBatteryOptions(scenario) : {};
+  const base: EmulatedBatteryOptions = scenario
+    ? { ...(await scenarioBatteryOptions(scenario)), scenarioName: scenario.name }
+    : {};
   const speed = options.speed ?? scenario?.speed ?? 1;
   const replay = options.replay === undefined ? undefined : await loadReplaySources(options.replay);
   const fleet: Parameters<typeof createFleet>[0] = {
@@ -62,6 +70,8 @@ export async function startEmulator(options: EmulatorAppOptions): Promise<Runnin
   const seed = options.seed ?? scenario?.seed;
   if (seed !== undefined) fleet.seed = seed;
   if (options.clock !== undefined) fleet.clock = options.clock;
+  if (options.macs !== undefined) fleet.macs = options.macs;
+  if (options.macBase !== undefined) fleet.macBase = options.macBase;
   const batteries = createFleet(fleet);
   const served = await serveBatteries(batteries, options.serve);
   return {
@@ -69,6 +79,11 @@ export async function startEmulator(options: EmulatorAppOptions): Promise<Runnin
     speed,
     batteries,
     served,
+    setupFor: async (name, index) => {
+      const next = await loadScenario(name);
+      const scenarioBase = { ...(await scenarioBatteryOptions(next)), scenarioName: next.name };
+      return fleetBatterySetup(scenarioBase, index, batteries.length, options.faults);
+    },
     stop: async () => {
       await served.close();
       for (const battery of batteries) battery.close();

@@ -1,5 +1,6 @@
 /** Parsers for bms-emu's flag values: each returns the value or throws a one-line usage problem. */
 import { BmsError } from "../errors.js";
+import { normalizeMac } from "../transport/address.js";
 import type { FaultSpec } from "./behaviors/faults.js";
 import { parseFaultSpec } from "./behaviors/parse-fault.js";
 
@@ -38,4 +39,25 @@ export function parseFault(text: string): FaultSpec {
   const parsed = parseFaultSpec(text);
   if (!parsed.ok) throw usage(parsed.problem);
   return parsed.spec;
+}
+
+/** `--mac A5:C2:37:3C:76:D2[,…]`: one MAC per battery, battery 1 first, no repeats. */
+export function parseMacList(text: string, count: number): string[] {
+  const macs = text.split(",").map((part) => {
+    const mac = normalizeMac(part);
+    if (!mac) throw usage(`--mac "${part.trim()}" is not a MAC address (e.g. A5:C2:37:3C:76:D2)`);
+    return mac;
+  });
+  if (macs.length > count) throw usage(`--mac gives ${macs.length} addresses for ${count} batteries`);
+  const repeated = macs.find((mac, i) => macs.indexOf(mac) !== i);
+  if (repeated) throw usage(`--mac ${repeated} is given twice`);
+  return macs;
+}
+
+/**
+ * Where this process's default MACs start: drawn at random, so two `bms-emu` started without `--mac`
+ * do not both call their battery A5:C2:37:E0:00:01 (a bank of 64 still fits below E0:FF:FF).
+ */
+export function randomMacBase(random: () => number = Math.random): number {
+  return Math.floor(random() * (0xffff - 64));
 }

@@ -1,6 +1,7 @@
 /**
  * Several independent emulated batteries in one process (`--count N`), like the user's bank of eight:
- * distinct deterministic MAC addresses (A5:C2:37 OUI, the DP04S modules' own), distinct barcodes and
+ * distinct MAC addresses (A5:C2:37 OUI, the DP04S modules' own; `macBase` keeps two processes apart,
+ * `macs` are the user's `--mac`), distinct barcodes and
  * starting SoC, and — in a bank of two or more — a mildly weak cell 2 in the last battery. All keep the
  * real BLE name, as in the seed's scan output, where every battery advertises DP04S007L4S200A.
  */
@@ -19,11 +20,15 @@ export interface FleetOptions {
   clock?: Clock;
   /** Options for one battery, applied last (replay: battery i serves the i-th captured address). */
   perBattery?: (index: number) => Partial<EmulatedBatteryOptions>;
+  /** The user's MACs, battery 1 first; a battery without one gets `emulatedMac(index, macBase)`. */
+  macs?: readonly string[];
+  /** Offset of the emulated MACs (default 0: A5:C2:37:E0:00:01, …). */
+  macBase?: number;
 }
 
-/** `A5:C2:37:E0:00:01` for index 0, …: the E0 byte marks an emulator. */
-export function emulatedMac(index: number): string {
-  const n = index + 1;
+/** `A5:C2:37:E0:00:01` for index 0 (base 0), …: the E0 byte marks an emulator. */
+export function emulatedMac(index: number, base = 0): string {
+  const n = (base + index + 1) & 0xffff;
   const hex = (v: number) => v.toString(16).toUpperCase().padStart(2, "0");
   return `A5:C2:37:E0:${hex((n >> 8) & 0xff)}:${hex(n & 0xff)}`;
 }
@@ -49,14 +54,33 @@ function fleetOverrides(base: EmulatedBatteryOptions, index: number, count: numb
   return overrides;
 }
 
+/**
+ * What battery `index` of a bank of `count` runs for a scenario's options: its share of the bank's
+ * differences (barcode, starting SoC, the weak cell) and the command line's faults. Used at start and
+ * when the console switches a battery to another scenario.
+ */
+export function fleetBatterySetup(
+  base: EmulatedBatteryOptions,
+  index: number,
+  count: number,
+  faults: readonly FaultSpec[] = [],
+): EmulatedBatteryOptions {
+  return {
+    ...base,
+    profile: { ...base.profile, ...fleetOverrides(base, index, count) },
+    faults: [...(base.faults ?? []), ...faults],
+  };
+}
+
 export function createFleet(options: FleetOptions): EmulatedBattery[] {
   const seed = options.seed ?? 1;
   return Array.from({ length: options.count }, (_, index) => {
+    const mac = options.macs?.[index];
     const battery: EmulatedBatteryOptions = {
-      ...options.base,
-      profile: { ...options.base.profile, ...fleetOverrides(options.base, index, options.count) },
-      faults: [...(options.base.faults ?? []), ...(options.faults ?? [])],
-      address: emulatedMac(index),
+      ...fleetBatterySetup(options.base, index, options.count, options.faults),
+      ...(mac === undefined
+        ? { placeholderAddress: emulatedMac(index, options.macBase) }
+        : { address: mac.toUpperCase() }),
       seed: seed + index,
     };
     if (options.speed !== undefined) battery.speed = options.speed;

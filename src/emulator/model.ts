@@ -4,10 +4,18 @@
  * at the cell's state of charge + I·R, pack voltage = sum of cells, first-order temperature (I²R heating,
  * cooling to ambient), cycle counting from discharged Ah, protection with hysteresis, balancing bleed.
  */
+import { balanceStep } from "./balancing.js";
+import { Eeprom } from "./eeprom.js";
 import { ocvVolts } from "./ocv.js";
-import { balanceFromParameters, parametersFromProfile, protectionFromParameters } from "./parameters.js";
+import {
+  balanceFromParameters,
+  PARAMETER_REGISTER,
+  parametersFromProfile,
+  protectionFromParameters,
+} from "./parameters.js";
 import { type BatteryProfile, type CellProfile, cellProfile, type ProtectionProfile } from "./profile.js";
 import { type Measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./protection.js";
+import type { BatterySnapshot } from "./snapshot.js";
 
 /** Longest simulation sub-step; protection delays are resolved to this granularity. */
 const MAX_STEP_S = 1;
@@ -25,25 +33,7 @@ interface CellState extends CellProfile {
   socPct: number;
 }
 
-/** Everything the responder and the status line need, at one instant. */
-export interface BatterySnapshot {
-  timeS: number;
-  voltageV: number;
-  /** A, positive = charging (as on the wire). */
-  currentA: number;
-  remainingAh: number;
-  nominalAh: number;
-  socPct: number;
-  cycles: number;
-  cellsMv: number[];
-  spreadMv: number;
-  temperaturesC: number[];
-  protectionRaw: number;
-  balanceRaw: number;
-  /** bit0 charge FET on, bit1 discharge FET on (jbd-protocol §3). */
-  fetRaw: number;
-  errorCounters: number[];
-}
+export type { BatterySnapshot };
 
 /** Settings decoded from the EEPROM image once per advance(). */
 interface StepSettings {
@@ -56,8 +46,8 @@ export type CellPatch = Partial<CellProfile & { socPct: number }>;
 
 export class BatteryModel {
   readonly profile: BatteryProfile;
-  /** The EEPROM image (register → raw word); factory-mode writes land here. */
-  readonly params: Map<number, number>;
+  /** Parameters 0x10–0x3F and strings 0xA0–0xA2: working copy + what survives a power cycle. */
+  readonly eeprom: Eeprom;
   #timeS = 0;
   #cells: CellState[];
   #remainingAh: number;
@@ -70,12 +60,21 @@ export class BatteryModel {
   #currentA = 0;
   #forcedOffMask = 0;
   #balanceMask = 0;
+  #cellOffsetsMv: number[];
   #errorCounters: number[];
   readonly #protection = new ProtectionMonitor();
 
   constructor(profile: BatteryProfile) {
     this.profile = profile;
-    this.params = parametersFromProfile(profile);
+    this.eeprom = new Eeprom(
+      parametersFromProfile(profile),
+      new Map([
+        [0xa0, profile.manufacturer],
+        [0xa1, profile.model],
+        [0xa2, profile.barcode],
+      ]),
+    );
+    this.#cellOffsetsMv = Array.from({ length: profile.cellCount }, () => 0);
     const packSocPct = (profile.initial.remainingAh / profile.nominalAh) * 100;
     this.#cells = Array.from({ length: profile.cellCount }, (_, i) => {
       const cell = cellProfile(profile, i);
@@ -94,6 +93,40 @@ export class BatteryModel {
 
   get timeS(): number {
     return this.#timeS;
+  }
+
+  /** The working copy of the EEPROM parameters (register → raw word). */
+  get params(): Map<number, number> {
+    return this.eeprom.words;
+  }
+
+  /** A parameter as the BMS answers it; 0x17 is the live cycle counter. Undefined: no such register. */
+  readParameter(register: number): number | undefined {
+    if (register === PARAMETER_REGISTER.cycleCount) return this.#cycles & 0xffff;
+    return this.eeprom.words.get(register);
+  }
+
+  /** A factory-mode write: applies at once (see Eeprom). False for a register this BMS does not have. */
+  writeParameter(register: number, raw: number): boolean {
+    if (!this.eeprom.setWord(register, raw)) return false;
+    if (register === PARAMETER_REGISTER.cycleCount) this.#cycles = raw & 0xffff;
+    return true;
+  }
+
+  /**
+   * Sets the state of charge: the BMS's counter, and every cell shifted by the same amount so their
+   * differences (a weak or drifted cell) are kept.
+   */
+  setSoc(socPct: number): void {
+    const shift = socPct - (this.#remainingAh / this.profile.nominalAh) * 100;
+    this.#remainingAh = (socPct / 100) * this.profile.nominalAh;
+    for (const cell of this.#cells) cell.socPct += shift;
+    this.#currentA = this.#gatedCurrent();
+  }
+
+  /** A measurement offset on one cell (0-based), mV: what the BMS reads and protects on, not the charge. */
+  setCellOffset(index: number, mv: number): void {
+    if (index >= 0 && index < this.#cellOffsetsMv.length) this.#cellOffsetsMv[index] = mv;
   }
 
   /** The load or charger: `currentA` (positive = charging); a charger may hold the pack at `cvLimitV`. */
@@ -124,8 +157,12 @@ export class BatteryModel {
     this.#currentA = this.#gatedCurrent();
   }
 
-  /** A BMS reboot: protections, FET locks and balancing restart; the cells and counters persist. */
+  /**
+   * A BMS reboot: protections, FET locks and balancing restart and the settings are reloaded from the
+   * EEPROM (unsaved parameter writes are lost); the cells and counters persist.
+   */
   reboot(): void {
+    this.eeprom.reload();
     this.#protection.reset();
     this.#forcedOffMask = 0;
     this.#balanceMask = 0;
@@ -211,17 +248,9 @@ export class BatteryModel {
   }
 
   #updateBalancing(cellsMv: number[], current: number, dt: number, settings: StepSettings["balance"]): void {
-    const maxMv = Math.max(...cellsMv);
-    const minMv = Math.min(...cellsMv);
-    const allowed =
-      settings.enabled && (!settings.whileChargingOnly || current > 0) && maxMv >= settings.startMv;
-    this.#balanceMask = 0;
-    if (!allowed) return;
-    cellsMv.forEach((mv, i) => {
-      if (mv - minMv <= settings.windowMv) return;
-      this.#balanceMask |= 1 << i;
-      const cell = this.#cells[i] as CellState;
-      cell.socPct -= ((this.profile.balance.currentA * dt) / 3600 / cell.capacityAh) * 100;
+    this.#balanceMask = balanceStep(this.#cells, cellsMv, current, dt, {
+      ...settings,
+      bleedA: this.profile.balance.currentA,
     });
   }
 
@@ -249,8 +278,12 @@ export class BatteryModel {
   }
 
   #cellsMv(): number[] {
-    return this.#cells.map((c) =>
-      Math.round((ocvVolts(c.socPct) + (this.#currentA * c.resistanceMohm) / 1000) * 1000),
+    return this.#cells.map((c, i) =>
+      Math.max(
+        0,
+        Math.round((ocvVolts(c.socPct) + (this.#currentA * c.resistanceMohm) / 1000) * 1000) +
+          (this.#cellOffsetsMv[i] ?? 0),
+      ),
     );
   }
 
@@ -277,6 +310,8 @@ export class BatteryModel {
       balanceRaw: this.#balanceMask,
       fetRaw: (this.#chargeFetOn() ? 0b01 : 0) | (this.#dischargeFetOn() ? 0b10 : 0),
       errorCounters: [...this.#errorCounters],
+      demandA: this.#demandA,
+      cellOffsetsMv: [...this.#cellOffsetsMv],
     };
   }
 }

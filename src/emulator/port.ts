@@ -32,6 +32,8 @@ export class PortImpl implements EmulatorPort {
   readonly #disconnectListeners = new Set<() => void>();
   readonly #queue: Step[] = [];
   #timer: TimerHandle | undefined;
+  /** When the wait in progress (or the last one) ends, on the host clock. */
+  #dueMs = 0;
   readonly #host: PortHost;
 
   constructor(host: PortHost) {
@@ -50,17 +52,25 @@ export class PortImpl implements EmulatorPort {
   /** Queues steps behind any in progress and runs what can run now. */
   run(steps: Step[]): void {
     this.#queue.push(...steps);
-    if (this.#timer === undefined) this.#drain();
+    if (this.#timer === undefined) this.#drain(false);
   }
 
-  #drain(): void {
+  /**
+   * Runs steps until a wait. Waits are kept on a schedule, not chained timers: after a timer fires late,
+   * the following waits are shortened, so many short waits (a wire's ~1 ms bytes) add up to their sum.
+   */
+  #drain(resumed: boolean): void {
     while (this.#open && this.#queue.length > 0) {
       const step = this.#queue.shift() as Step;
       if (step.kind === "wait") {
+        const now = this.#host.clock.now();
+        this.#dueMs = (resumed ? this.#dueMs : now) + step.ms;
+        resumed = true;
+        if (this.#dueMs <= now) continue;
         this.#timer = this.#host.clock.setTimeout(() => {
           this.#timer = undefined;
-          this.#drain();
-        }, step.ms);
+          this.#drain(true);
+        }, this.#dueMs - now);
         return;
       }
       this.#execute(step);

@@ -69,7 +69,10 @@ export interface BatteryProfile {
   nominalAh: number;
   /** Ah discharged per counted cycle (param 0x11 "cycle capacity"). */
   cycleCapacityAh: number;
-  /** Register 0x03 software version byte, e.g. 0x10 = "1.0". */
+  /**
+   * Register 0x03 software version byte: 0x23, as in the real DP04S007 capture
+   * (fixtures/frames/jbd-dp04s007l4s100a-ble.json).
+   */
   softwareVersionRaw: number;
   /** YYYY-MM-DD; encoded as the 0x03 production date word. */
   productionDate: string;
@@ -112,7 +115,7 @@ export const DEFAULT_PROFILE: BatteryProfile = {
   cellCount: 4,
   nominalAh: 280,
   cycleCapacityAh: 224,
-  softwareVersionRaw: 0x10,
+  softwareVersionRaw: 0x23,
   productionDate: "2024-05-17",
   extensionTail: true,
   ntcOffsetsC: [0],

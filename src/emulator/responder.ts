@@ -5,14 +5,15 @@
 import { encodeResponse } from "../protocol/frame.js";
 import { encodeBasicInfo } from "../protocol/registers/basic-info.js";
 import { encodeCellVoltages } from "../protocol/registers/cell-voltages.js";
-import { encodeEepromString } from "../protocol/registers/eeprom-strings.js";
+import { decodeEepromString, encodeEepromString } from "../protocol/registers/eeprom-strings.js";
 import { ERROR_COUNTER_NAMES, encodeErrorCounters } from "../protocol/registers/error-counters.js";
 import { encodeHardwareVersion } from "../protocol/registers/hardware-version.js";
 import { encodeParameter } from "../protocol/registers/parameter.js";
 import type { RequestFrame } from "../protocol/types.js";
-import type { BatteryModel, BatterySnapshot } from "./model.js";
+import type { BatteryModel } from "./model.js";
 import { PARAMETER_RANGE } from "./parameters.js";
 import { type BatteryProfile, productionDateRaw } from "./profile.js";
+import type { BatterySnapshot } from "./snapshot.js";
 
 /** Response status codes (jbd-protocol §2, V11). */
 export const STATUS = { ok: 0x00, noSuchRegister: 0x80, operationError: 0x81 } as const;
@@ -38,16 +39,17 @@ const FACTORY_EXIT_SAVE = [0x28, 0x28];
 const sameBytes = (data: Uint8Array, expected: readonly number[]): boolean =>
   data.length === expected.length && expected.every((b, i) => data[i] === b);
 
-type ReadHandler = (snapshot: BatterySnapshot, profile: BatteryProfile) => Uint8Array;
+type ReadHandler = (snapshot: BatterySnapshot, model: BatteryModel) => Uint8Array;
 
 /** Read-only registers and their encoders; bytes come from the codec. */
 const READS: Readonly<Record<number, ReadHandler>> = {
-  3: (s, p) => encodeBasicInfo(basicInfoFields(s, p)),
+  3: (s, m) => encodeBasicInfo(basicInfoFields(s, m.profile)),
   4: (s) => encodeCellVoltages({ cellsMv: s.cellsMv }),
-  5: (_s, p) => encodeHardwareVersion({ text: p.model }),
-  160: (_s, p) => encodeEepromString({ text: p.manufacturer }),
-  161: (_s, p) => encodeEepromString({ text: p.model }),
-  162: (_s, p) => encodeEepromString({ text: p.barcode }),
+  5: (_s, m) => encodeHardwareVersion({ text: m.profile.model }),
+  // the EEPROM strings (manufacturer, device name, barcode) read back what factory mode wrote
+  160: (_s, m) => encodeEepromString({ text: m.eeprom.texts.get(0xa0) ?? "" }),
+  161: (_s, m) => encodeEepromString({ text: m.eeprom.texts.get(0xa1) ?? "" }),
+  162: (_s, m) => encodeEepromString({ text: m.eeprom.texts.get(0xa2) ?? "" }),
   170: (s) => encodeErrorCounters({ counters: errorCounters(s.errorCounters) }),
 };
 
@@ -86,22 +88,28 @@ export function basicInfoFields(s: BatterySnapshot, profile: BatteryProfile) {
 
 const isParameter = (register: number): boolean =>
   register >= PARAMETER_RANGE.first && register <= PARAMETER_RANGE.last;
+const isEepromString = (register: number): boolean => register >= 0xa0 && register <= 0xa2;
 
+/**
+ * Factory mode as a JBD does it: parameter reads and writes need it (status 0x81 outside, as in the
+ * V1.3 capture); a write applies at once and reads back; `28 28` saves to the EEPROM, `00 00` leaves the
+ * working copy as it is, unsaved, so a reboot brings back the saved value (src/emulator/eeprom.ts).
+ * A register the BMS does not have answers 0x80 whether it is read or written.
+ */
 export class JbdResponder implements Responder {
   readonly #model: BatteryModel;
-  /** Parameter writes stay here until "exit and save" (0x01 `28 28`), like the EEPROM. */
-  #staged: Map<number, number> | undefined;
+  #factoryMode = false;
 
   constructor(model: BatteryModel) {
     this.#model = model;
   }
 
   get factoryMode(): boolean {
-    return this.#staged !== undefined;
+    return this.#factoryMode;
   }
 
   reset(): void {
-    this.#staged = undefined;
+    this.#factoryMode = false;
   }
 
   respond(request: RequestFrame): Uint8Array | undefined {
@@ -111,15 +119,12 @@ export class JbdResponder implements Responder {
 
   #read(register: number): Uint8Array {
     const handler = READS[register];
-    if (handler)
-      return encodeResponse(register, STATUS.ok, handler(this.#model.snapshot(), this.#model.profile));
+    if (handler) return encodeResponse(register, STATUS.ok, handler(this.#model.snapshot(), this.#model));
     if (!isParameter(register)) return encodeResponse(register, STATUS.noSuchRegister, new Uint8Array(0));
+    const raw = this.#model.readParameter(register);
+    if (raw === undefined) return encodeResponse(register, STATUS.noSuchRegister, new Uint8Array(0));
     // jbd-protocol §6: parameter reads outside factory mode answer status 0x81
-    const raw = this.#staged?.get(register);
-    if (raw === undefined) {
-      const status = this.#staged ? STATUS.noSuchRegister : STATUS.operationError;
-      return encodeResponse(register, status, new Uint8Array(0));
-    }
+    if (!this.#factoryMode) return encodeResponse(register, STATUS.operationError, new Uint8Array(0));
     return encodeResponse(register, STATUS.ok, encodeParameter({ rawU16: raw }));
   }
 
@@ -131,7 +136,7 @@ export class JbdResponder implements Responder {
   #applyWrite(register: number, data: Uint8Array): number {
     if (register === 0x00) {
       if (!sameBytes(data, FACTORY_ENTER)) return STATUS.operationError;
-      this.#staged ??= new Map(this.#model.params);
+      this.#factoryMode = true;
       return STATUS.ok;
     }
     if (register === 0x01) return this.#exitFactory(data);
@@ -141,21 +146,31 @@ export class JbdResponder implements Responder {
       this.#model.setForcedOff(data[1] as number);
       return STATUS.ok;
     }
-    if (!isParameter(register)) return STATUS.noSuchRegister;
-    if (!this.#staged) return STATUS.operationError;
-    if (data.length !== 2 || !this.#staged.has(register)) return STATUS.operationError;
-    this.#staged.set(register, ((data[0] as number) << 8) | (data[1] as number));
+    if (isEepromString(register)) return this.#writeString(register, data);
+    if (!isParameter(register) || this.#model.readParameter(register) === undefined)
+      return STATUS.noSuchRegister;
+    if (!this.#factoryMode || data.length !== 2) return STATUS.operationError;
+    this.#model.writeParameter(register, ((data[0] as number) << 8) | (data[1] as number));
+    return STATUS.ok;
+  }
+
+  /** 0xA0–0xA2 take the same length-prefixed text they answer with (jbd-protocol §5). */
+  #writeString(register: number, data: Uint8Array): number {
+    if (!this.#factoryMode) return STATUS.operationError;
+    const text = decodeEepromString(data);
+    if (!text.ok || data[0] !== data.length - 1) return STATUS.operationError;
+    this.#model.eeprom.setText(register, text.value.text);
     return STATUS.ok;
   }
 
   #exitFactory(data: Uint8Array): number {
     const save = sameBytes(data, FACTORY_EXIT_SAVE);
     if (!save && !sameBytes(data, FACTORY_EXIT)) return STATUS.operationError;
-    if (save && this.#staged) {
-      for (const [register, raw] of this.#staged) this.#model.params.set(register, raw);
+    if (save) {
+      this.#model.eeprom.save();
       this.#model.clearErrorCounters();
     }
-    this.#staged = undefined;
+    this.#factoryMode = false;
     return STATUS.ok;
   }
 }

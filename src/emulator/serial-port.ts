@@ -4,11 +4,14 @@
  */
 import { BmsError } from "../errors.js";
 import type { EmulatedBattery } from "./battery.js";
+import { type WirePacing, wirePacingForBaud } from "./behaviors/media.js";
 
 export interface SerialServeOptions {
   path: string;
   /** JBD UART default 9600 8N1 (jbd-protocol §1). */
   baudRate?: number;
+  /** Default: byte by byte at the baud rate, as a UART sends (a pty pair has no line of its own). */
+  pacing?: WirePacing;
 }
 
 export interface RunningSerialPort {
@@ -31,7 +34,9 @@ export async function serveSerial(
       { cause: error },
     );
   }
-  const serial = new SerialPort({ path: options.path, baudRate: options.baudRate ?? 9600, autoOpen: false });
+  const baudRate = options.baudRate ?? 9600;
+  const pacing = options.pacing ?? wirePacingForBaud(baudRate, 1);
+  const serial = new SerialPort({ path: options.path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
     serial.open((error) =>
       error
@@ -47,7 +52,7 @@ export async function serveSerial(
   // disconnect fault or reboot just re-attaches (the BMS goes quiet mid-frame, then answers again).
   let closing = false;
   const attach = () => {
-    const next = battery.connect();
+    const next = battery.connect({ medium: "wire", pacing });
     next.onSend((chunk) => serial.write(Buffer.from(chunk)));
     next.onDisconnectRequest(() => {
       if (!closing) port = attach();

@@ -58,6 +58,8 @@ export const TRANSPORTS: StarterTable = {
     if (hci === undefined) return undefined;
     const { gattBatteryOf, startBlenoPeripheral } = await import("./gatt/bleno.js");
     const peripheral = await startBlenoPeripheral({ hci, battery: gattBatteryOf(battery) });
+    // without --mac the battery is known by its controller's address, which it also advertises
+    battery.adoptControllerAddress(peripheral.controllerAddress);
     const where = hci.driver === "uart" ? `uart:${hci.port}` : `hci${hci.deviceId}`;
     return {
       description: `ble ${where} (${peripheral.controllerAddress})`,

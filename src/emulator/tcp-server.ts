@@ -1,16 +1,19 @@
 /**
  * Serves one emulated battery as raw JBD bytes over TCP, like an RS485-to-Ethernet gateway in transparent
- * mode. One client at a time, like the real bus: a second client is REFUSED (accepted and closed at once
+ * mode: replies arrive when the 9600-baud line behind the gateway has carried them (behaviors/media.ts). One client at a time, like the real bus: a second client is REFUSED (accepted and closed at once
  * without a byte), never queued, so a client can tell immediately that someone else is connected.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { BmsError } from "../errors.js";
 import type { EmulatedBattery } from "./battery.js";
+import type { WirePacing } from "./behaviors/media.js";
 
 export interface TcpServeOptions {
   host: string;
   /** 0 = any free port (see `port` on the result). */
   port: number;
+  /** The RS485 line behind the gateway (default 9600 baud, whole replies; `{ msPerByte: 0 }` = no pacing). */
+  pacing?: WirePacing;
 }
 
 export interface RunningTcpServer {
@@ -57,7 +60,9 @@ export async function serveTcp(
     }
     client = socket;
     socket.setNoDelay(true);
-    const port = battery.connect();
+    const port = battery.connect(
+      options.pacing ? { medium: "wire", pacing: options.pacing } : { medium: "wire" },
+    );
     port.onSend((chunk) => {
       if (!socket.destroyed) socket.write(chunk);
     });

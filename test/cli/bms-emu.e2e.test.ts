@@ -58,7 +58,11 @@ describe("bms-emu CLI", () => {
   });
 
   it("serves a battery on --tcp 127.0.0.1:0, answers a raw client, prints status, stops on SIGTERM", async () => {
-    const proc = spawn(TSX, [CLI, "--tcp", "127.0.0.1:0", "--scenario", "discharge"], { cwd: ROOT });
+    const proc = spawn(
+      TSX,
+      [CLI, "--tcp", "127.0.0.1:0", "--scenario", "discharge", "--mac", "A5:C2:37:3C:76:D2"],
+      { cwd: ROOT },
+    );
     child = proc;
     let stdout = "";
     proc.stdout.on("data", (d) => {
@@ -68,7 +72,7 @@ describe("bms-emu CLI", () => {
     for (let i = 0; i < 300 && !/SoC \d+%/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
     const port = Number(/serving tcp 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
     expect(port).toBeGreaterThan(0);
-    expect(stdout).toMatch(/#1 A5:C2:37:E0:00:01 .*SoC 71% 13\.45V \+9\.93A/);
+    expect(stdout).toMatch(/#1 A5:C2:37:3C:76:D2 .*SoC 71% 13\.45V \+9\.93A/);
 
     const reply = await new Promise<Buffer>((resolve, reject) => {
       const socket = connect(port, "127.0.0.1", () => socket.write(Buffer.from("DDA50400FFFC77", "hex")));

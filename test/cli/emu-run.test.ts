@@ -15,6 +15,7 @@ function fakeIo(isTty: boolean): EmuIo & { writes: string[]; stop(): void } {
   return {
     writes,
     isTty,
+    macBase: 0,
     stdout: { write: (text: string) => writes.push(text) },
     waitForStop: () =>
       new Promise<void>((resolve) => {
@@ -68,5 +69,34 @@ describe("bms-emu status output", () => {
     io.stop();
     await done;
     expect(io.writes.some((w) => w.includes("SoC"))).toBe(false);
+  });
+
+  it("two runs without --mac do not both call their battery A5:C2:37:E0:00:01", async () => {
+    const firstLine = async (): Promise<string> => {
+      const io = fakeIo(false);
+      delete io.macBase; // as the CLI runs: a base drawn per process
+      const done = runEmu(flags({ quiet: true }), io);
+      await vi.waitFor(() => expect(io.writes.some((w) => w.includes("serving tcp"))).toBe(true));
+      io.stop();
+      await done;
+      return /#1 (\S+)/.exec(io.writes.join(""))?.[1] ?? "";
+    };
+    const [a, b] = [await firstLine(), await firstLine()];
+    expect(a).toMatch(/^A5:C2:37:E0:[0-9A-F]{2}:[0-9A-F]{2}$/);
+    expect(b).toMatch(/^A5:C2:37:E0:[0-9A-F]{2}:[0-9A-F]{2}$/);
+    expect(a).not.toBe(b); // drawn from 65 471 bases: a clash is a 1-in-65 471 event
+  });
+
+  it("--mac names the batteries; a bad or repeated MAC is a usage error", async () => {
+    const io = fakeIo(false);
+    const done = runEmu(flags({ quiet: true, count: "2", mac: "a5:c2:37:3c:76:d2" }), io);
+    await vi.waitFor(() => expect(io.writes.some((w) => w.includes("#2"))).toBe(true));
+    io.stop();
+    await done;
+    expect(io.writes.join("")).toMatch(/#1 A5:C2:37:3C:76:D2 .*\n.*#2 A5:C2:37:E0:00:02 /);
+    await expect(runEmu(flags({ mac: "nope" }), fakeIo(false))).rejects.toMatchObject({ code: "USAGE" });
+    await expect(
+      runEmu(flags({ count: "2", mac: "A5:C2:37:00:00:01,a5-c2-37-00-00-01" }), fakeIo(false)),
+    ).rejects.toThrow("given twice");
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createFleet, emulatedMac } from "../../src/emulator/fleet.js";
+import { gattBatteryOf } from "../../src/emulator/gatt/bleno.js";
 import { type Served, serveBatteries } from "../../src/emulator/serve.js";
 import { openTcpLink } from "../../src/transport/tcp.js";
 import { concat, framesOf, hex } from "./helpers.js";
@@ -33,6 +34,24 @@ describe("a bank of emulated batteries (--count)", () => {
 
   it("addresses stay distinct past 255 batteries", () => {
     expect(emulatedMac(255)).toBe("A5:C2:37:E0:01:00");
+  });
+
+  it("takes the user's MACs (--mac) and starts the others at the process's base", () => {
+    const fleet = createFleet({ count: 3, base: {}, speed: 0, macs: ["a5:c2:37:3c:76:d2"], macBase: 0x1200 });
+    expect(fleet.map((b) => b.address)).toEqual([
+      "A5:C2:37:3C:76:D2",
+      "A5:C2:37:E0:12:02",
+      "A5:C2:37:E0:12:03",
+    ]);
+    // a given MAC is advertised as it is; without one, BLE advertises the controller's own address
+    expect(fleet.map((b) => gattBatteryOf(b).mac)).toEqual(["A5:C2:37:3C:76:D2", undefined, undefined]);
+    fleet[1]?.adoptControllerAddress("00:AA:01:00:00:02");
+    fleet[0]?.adoptControllerAddress("00:AA:01:00:00:01");
+    expect(fleet.map((b) => b.address)).toEqual([
+      "A5:C2:37:3C:76:D2",
+      "00:AA:01:00:00:02",
+      "A5:C2:37:E0:12:03",
+    ]);
   });
 
   it("puts battery i on PORT+i when a port is given", async () => {

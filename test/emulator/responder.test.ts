@@ -89,7 +89,7 @@ describe("JBD responder", () => {
     expect(toHexString(concat(chunks))).toBe("DD 24 81 00 FF 7F 77");
   });
 
-  it("serves, stages and saves EEPROM parameters in factory mode", () => {
+  it("serves EEPROM parameters in factory mode; a write applies at once and `28 28` saves it", () => {
     const battery = frozen();
     const w = wire(battery);
     // jbd-protocol §7: enter factory mode and the all-zero acknowledgement
@@ -100,13 +100,14 @@ describe("JBD responder", () => {
     expect(decoded(w.send(encodeReadRequest(0x29)))).toMatchObject({ value: { rawU16: 0x10000 - 20000 } });
     expect(decoded(w.send(encodeWriteRequest(0x24, hex("0E 10"))))).toMatchObject({ type: "ack" });
     expect(decoded(w.send(encodeReadRequest(0x24)))).toMatchObject({ value: { rawU16: 3600 } });
-    // exit without saving discards the staged write
+    expect(battery.model.params.get(0x24)).toBe(3600); // in effect at once
+    // leaving without saving keeps the working value (never "accepted, then discarded")
     expect(toHexString(concat(w.send(hex("DD 5A 01 02 00 00 FF FD 77"))))).toBe("DD 01 00 00 00 00 77");
-    expect(battery.model.params.get(0x24)).toBe(3650);
-    w.send(hex("DD 5A 00 02 56 78 FF 30 77"));
-    w.send(encodeWriteRequest(0x24, hex("0E 10")));
-    w.send(hex("DD 5A 01 02 28 28 FF AD 77"));
     expect(battery.model.params.get(0x24)).toBe(3600);
+    expect(battery.model.eeprom.savedWord(0x24)).toBe(3650);
+    w.send(hex("DD 5A 00 02 56 78 FF 30 77"));
+    w.send(hex("DD 5A 01 02 28 28 FF AD 77"));
+    expect(battery.model.eeprom.savedWord(0x24)).toBe(3600);
     // and factory mode is over again
     expect(decoded(w.send(encodeReadRequest(0x24)))).toMatchObject({ type: "error_reply", status: 0x81 });
   });

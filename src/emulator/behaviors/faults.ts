@@ -114,10 +114,17 @@ export const FAULTS: Readonly<Record<FaultKind, FaultRow>> = {
     stage: "delivery",
     defaultValue: undefined,
     valueIsProbability: true,
-    // Disconnect mid-frame: the first notification goes out, then the link drops.
+    // Disconnect mid-frame: the first notification (over a wire, the first 20 bytes) goes out, then the
+    // link drops.
     apply: (plan) => {
       const at = firstSendIndex(plan);
-      return at < 0 ? [{ kind: "disconnect" }] : [...plan.slice(0, at + 1), { kind: "disconnect" }];
+      if (at < 0) return [{ kind: "disconnect" }];
+      const first = plan[at] as { kind: "send"; bytes: Uint8Array };
+      return [
+        ...plan.slice(0, at),
+        { kind: "send", bytes: first.bytes.slice(0, 20) },
+        { kind: "disconnect" },
+      ];
     },
   },
   reboot: {

@@ -3,8 +3,8 @@
  * FF00, and manufacturer data = the dongle's MAC in little-endian byte order (company id = the last two
  * MAC bytes, then the first four reversed; prior-art §3). Scan response: the complete local name.
  *
- * The MAC in the manufacturer data is the battery's configured one. The radio address is whatever the
- * controller has: in the virtual lab that is 00:AA:01:00:00:xx, so there the two differ.
+ * A real dongle carries its own radio address there, and so does an emulated battery by default (in the
+ * virtual lab 00:AA:01:00:00:xx); a MAC given with `--mac` replaces it in the manufacturer data only.
  */
 import { jbdManufacturerData } from "../../transport/ble/jbd-verdict.js";
 

@@ -26,14 +26,25 @@ export interface GattPort {
 export interface GattBattery {
   /** Advertised name, e.g. DP04S007L4S200A. */
   name: string;
-  /** The battery's configured MAC, carried in the manufacturer data. */
-  mac: string;
+  /**
+   * The MAC carried in the manufacturer data. Undefined: the controller's own address, as a real
+   * dongle advertises its own MAC.
+   */
+  mac?: string | undefined;
+  /** Throws while the battery cannot take a central (switched off). */
   connect(): GattPort;
+  /** Switched off / on: advertising stops and starts with it. */
+  onOnlineChange?(listener: (online: boolean) => void): () => void;
 }
 
-/** The emulator's battery as seen by this adapter: its BLE name, its configured MAC, its ports. */
+/** The emulator's battery as seen by this adapter: its BLE name, its given MAC (if any), its ports. */
 export function gattBatteryOf(battery: EmulatedBattery): GattBattery {
-  return { name: battery.profile.bleName, mac: battery.address, connect: () => battery.connect() };
+  return {
+    name: battery.profile.bleName,
+    mac: battery.addressGiven ? battery.address : undefined,
+    connect: () => battery.connect(),
+    onOnlineChange: (listener) => battery.onOnlineChange(listener),
+  };
 }
 
 export interface BlenoPeripheralOptions {
@@ -150,7 +161,14 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
   };
   bleno.on("accept", (address, handle) => {
     logger?.info(`central ${address} connected`, { handle });
-    const port = battery.connect();
+    let port: GattPort;
+    try {
+      port = battery.connect();
+    } catch {
+      // switched off between the advertisement and the connection: the dongle is gone
+      (bleno as unknown as DisconnectOne).disconnect(handle);
+      return;
+    }
     const session: Session = { port, unsubscribe: [] };
     session.unsubscribe.push(
       port.onSend((chunk) => session.notify?.(Buffer.from(chunk))),
@@ -163,10 +181,13 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
     logger?.info(`central ${address} disconnected`, { handle });
     endSession(handle);
   });
+  const mac = battery.mac ?? bleno.address.toUpperCase();
+  const { advertisement, scanResponse } = encodeJbdAdvertisement(battery.name, mac);
+  const advertise = () =>
+    bleno.startAdvertisingWithEIRDataAsync(Buffer.from(advertisement), Buffer.from(scanResponse));
   try {
     await bleno.setServicesAsync([buildService(bleno, sessions)]);
-    const { advertisement, scanResponse } = encodeJbdAdvertisement(battery.name, battery.mac);
-    await bleno.startAdvertisingWithEIRDataAsync(Buffer.from(advertisement), Buffer.from(scanResponse));
+    await advertise();
   } catch (error) {
     bleno.stop();
     endDevicePolling(bleno);
@@ -174,8 +195,13 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
       hci: hciName(hci),
     });
   }
-  logger?.info(`advertising ${battery.name} (${battery.mac}) on ${hciName(hci)} as ${bleno.address}`);
+  logger?.info(`advertising ${battery.name} (${mac}) on ${hciName(hci)} as ${bleno.address}`);
   let stopped = false;
+  const offOnline = battery.onOnlineChange?.((online) => {
+    if (stopped) return;
+    if (online) advertise().catch((error: unknown) => logger?.warn(`advertising again failed: ${error}`));
+    else bleno.stopAdvertising();
+  });
   return {
     controllerAddress: bleno.address.toUpperCase(),
     get connected() {
@@ -184,6 +210,7 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      offOnline?.();
       for (const handle of [...sessions.keys()]) endSession(handle);
       bleno.removeAllListeners("accept");
       bleno.removeAllListeners("disconnect");
