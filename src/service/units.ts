@@ -21,6 +21,9 @@ export const ENVIRONMENT_FILE = "/etc/bms-bridge.env";
 
 export const SERVICE_NAME = "bms-bridge";
 
+/** Where `service install` writes the unit and `doctor` looks for it. */
+export const UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
+
 /** The seed unit's four variables, from the effective config (so `service print` shows what runs). */
 export function serviceEnvironment(config: BridgeConfig): Array<[string, string]> {
   const broker = config.mqtt.url.startsWith("mqtt://") ? config.mqtt.host : config.mqtt.url;

@@ -10,6 +10,12 @@ export {
   scenarioBatteryOptions,
 } from "../emulator/scenario-files.js";
 export { ACCU_SOLAR_TOPICS, type AccuSolarView, readLikeAccuSolar } from "./accu-solar-client.js";
+export {
+  type FakeDoctorFacts,
+  FakeDoctorSystem,
+  HEALTHY_UNIT,
+  healthyDoctorFacts,
+} from "./fake-doctor-system.js";
 export { FakeMqtt, type RecordedPublish } from "./fake-mqtt.js";
 export { ManualClock } from "./manual-clock.js";
 export {

@@ -161,6 +161,29 @@ describe("the installed commands", () => {
   });
 });
 
+describe("bms-bridge doctor from the install", () => {
+  it("prints every check as JSON and exits 1 for what fails on this machine", async () => {
+    const { code, stdout } = await runInstalled("bms-bridge", ["doctor", "--json", "--scan-timeout", "1"], {
+      BMS_ADDRESS: "A5:C2:37:3C:76:D2",
+      MQTT_PORT: "1",
+    });
+    const report = JSON.parse(stdout) as { ok: boolean; checks: Array<{ id: string; status: string }> };
+    expect(report.checks.map((check) => check.id)).toEqual([
+      "node",
+      "config",
+      "service",
+      "adapter",
+      "permission",
+      "bluez",
+      "scan",
+      "broker",
+    ]);
+    // nothing listens on port 1: the broker check fails wherever this runs
+    expect(report.checks.find((check) => check.id === "broker")?.status).toBe("fail");
+    expect({ ok: report.ok, code }).toEqual({ ok: false, code: 1 });
+  });
+});
+
 describe("BLE from the install, over the virtual lab started with the installed bms-vble", () => {
   it("scan finds the installed emulator and discover lists its FF00 service", async (ctx) => {
     const missing = await labUnavailableReason();

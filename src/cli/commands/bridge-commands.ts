@@ -4,6 +4,7 @@ import { registerBroker } from "./broker.js";
 import { registerDecode } from "./decode.js";
 import { registerDemo } from "./demo.js";
 import { registerDiscover } from "./discover.js";
+import { registerDoctor } from "./doctor.js";
 import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
 import { registerService } from "./service.js";
@@ -18,6 +19,7 @@ export const BRIDGE_COMMANDS: RegisterCommand[] = [
   registerDiscover,
   registerService,
   registerSetup,
+  registerDoctor,
   registerDecode,
   registerBroker,
 ];

@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import type { BridgeConfig } from "../../config/config.js";
 import { BmsError } from "../../errors.js";
 import {
+  UNIT_PATH as DEFAULT_UNIT_PATH,
   renderSystemdUnit,
   renderWindowsTask,
   SERVICE_NAME,
@@ -19,8 +20,6 @@ import {
   systemdNextSteps,
 } from "../../service/units.js";
 import { addConfigOptions, configFromCommand } from "../config-options.js";
-
-const DEFAULT_UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
 
 interface ServiceFlags extends Record<string, unknown> {
   user?: string;
