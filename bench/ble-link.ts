@@ -13,7 +13,7 @@
 
 import { type Lab, labUnavailableReason, startLab } from "../scripts/vble/lab.js";
 import { startBridge } from "../src/bridge/bridge.js";
-import { BmsClient } from "../src/bridge/client.js";
+import { BmsClient } from "../src/bridge/device/client.js";
 import { loadConfig } from "../src/config/load.js";
 import { createEmulatedBattery, type EmulatedBattery } from "../src/emulator/battery.js";
 import { type BlenoPeripheral, gattBatteryOf, startBlenoPeripheral } from "../src/emulator/gatt/bleno.js";

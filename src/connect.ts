@@ -3,11 +3,11 @@
  * `serial:/dev/ttyUSB0`, a BLE MAC) to a request/response client, built from the same parts the bridge
  * uses (parseAddress, the link factory, BmsClient), so a script reads a battery exactly as the bridge does.
  */
-import { BmsClient, type ClientOptions } from "./bridge/client.js";
+import { BmsClient, type ClientOptions } from "./bridge/device/client.js";
 import { BmsError } from "./errors.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { parseAddress } from "./transport/address.js";
-import { createLinkFactory } from "./transport/open-link.js";
+import { createBatteryLinkOpener } from "./transport/open-link.js";
 import type { Link } from "./transport/types.js";
 import { type Clock, systemClock } from "./util/clock.js";
 
@@ -40,7 +40,7 @@ export async function connectBattery(
   if (!parsed.ok) throw new BmsError("USAGE", parsed.problem, { address });
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silent;
-  const links = createLinkFactory({ clock, logger });
+  const links = createBatteryLinkOpener({ clock, logger });
   let link: Link;
   try {
     link = await links.open(

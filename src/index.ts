@@ -5,7 +5,7 @@
  */
 
 export { type BridgeContext, type RunningBridge, startBridge } from "./bridge/bridge.js";
-export { BmsClient, type ClientOptions, DEFAULT_CLIENT_OPTIONS } from "./bridge/client.js";
+export { BmsClient, type ClientOptions, DEFAULT_CLIENT_OPTIONS } from "./bridge/device/client.js";
 export { type BridgeEventMap, EventBus } from "./bridge/event-bus.js";
 export type { AvailabilityChange, BatteryReading } from "./bridge/types.js";
 export { type BrokerOptions, type RunningBroker, startBroker } from "./broker/broker.js";
@@ -29,7 +29,7 @@ export {
 // The codec: frames, the streaming assembler, register decoders/encoders, derived telemetry.
 export * from "./protocol/index.js";
 export { type BatteryAddress, formatAddress, parseAddress } from "./transport/address.js";
-export { createLinkFactory, type LinkFactory } from "./transport/open-link.js";
+export { type BatteryLinkOpener, createBatteryLinkOpener } from "./transport/open-link.js";
 export type { Link, LinkOpener, OpenOptions } from "./transport/types.js";
 // Time and logging the starters take.
 export { type Clock, systemClock } from "./util/clock.js";

@@ -9,14 +9,15 @@
 import type { BridgeConfig } from "../config/config.js";
 import type { Logger } from "../log/logger.js";
 import { type CaptureFile, openCaptureFile } from "../transport/capture/capture-file.js";
-import { captureLinkFactory } from "../transport/capture/capture-link.js";
-import { type AdapterOpener, createLinkFactory, type MemoryConnector } from "../transport/open-link.js";
+import { captureBatteryLinkOpener } from "../transport/capture/capture-link.js";
+import { type AdapterOpener, createBatteryLinkOpener, type MemoryConnector } from "../transport/open-link.js";
 import type { Clock } from "../util/clock.js";
-import { DEFAULT_FEATURES, type FeatureContext, type FeatureFactory } from "./default-features.js";
+import { Poller } from "./device/poller.js";
 import { EventBus } from "./event-bus.js";
-import { MqttConnection } from "./mqtt-connection.js";
-import { Poller } from "./poller.js";
-import type { BridgeFeature, MqttPort } from "./types.js";
+import { DEFAULT_FEATURES, type FeatureContext, type FeatureFactory } from "./features/default-features.js";
+import { MqttConnection } from "./mqtt/connection.js";
+import type { MqttPort } from "./mqtt/port.js";
+import type { BridgeFeature } from "./types.js";
 
 export { DEFAULT_FEATURES, type FeatureContext, type FeatureFactory };
 
@@ -70,14 +71,14 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
   const bus = ctx.bus ?? new EventBus();
   const ownConnection = ctx.mqtt === undefined ? mqttConnectionFor(config, logger, clock) : undefined;
   const mqtt: MqttPort = ctx.mqtt ?? (ownConnection as MqttConnection);
-  const directLinks = createLinkFactory({
+  const directLinks = createBatteryLinkOpener({
     clock,
     logger: logger.child("link"),
     ...(ctx.memory !== undefined && { memory: ctx.memory }),
     ...(ctx.createBleOpener !== undefined && { createBleOpener: ctx.createBleOpener }),
   });
   const capture = await openCapture(config, logger, clock, ctx.version);
-  const links = capture ? captureLinkFactory(directLinks, capture) : directLinks;
+  const links = capture ? captureBatteryLinkOpener(directLinks, capture) : directLinks;
   const poller = new Poller({
     config,
     clock,

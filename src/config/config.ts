@@ -49,7 +49,7 @@ export interface PollingConfig {
   backoffMaxMs: number;
   jitter: number;
   energyStateFile?: string;
-  /** MOSFET control commands are acted on (src/bridge/control). */
+  /** MOSFET control commands are acted on (src/bridge/features/control). */
   allowControl: boolean;
   /** JSON-lines capture of every exchange (src/bridge/capture). */
   captureFile?: string;

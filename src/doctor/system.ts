@@ -12,10 +12,10 @@ import {
   DEFAULT_MQTT_OPTIONS,
   describeConnectError,
   readCaFile,
-} from "../bridge/mqtt-options.js";
+} from "../bridge/mqtt/options.js";
 import type { MqttConfig } from "../config/config.js";
 import { toBmsError } from "../errors.js";
-import { SERVICE_NAME, UNIT_PATH } from "../service/units.js";
+import { SERVICE_NAME, UNIT_PATH } from "../service/systemd-units.js";
 import { parseHci } from "../transport/hci.js";
 import type { BrokerOutcome, DoctorSystem, RfkillEntry, ScanOutcome, ServiceFacts } from "./types.js";
 

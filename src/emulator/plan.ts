@@ -1,5 +1,5 @@
 /** A responder's answer as the steps a port runs, and plan comparison (did a fault change anything?). */
-import type { Step } from "./behaviors/types.js";
+import type { Step } from "./behaviors/behavior.js";
 import type { Response } from "./responder.js";
 
 export function planFor(response: Response | undefined): Step[] {

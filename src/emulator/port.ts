@@ -5,7 +5,7 @@
  * real single-threaded BMS: a delayed response holds back the ones after it.
  */
 import type { Clock, TimerHandle } from "../util/clock.js";
-import type { Step } from "./behaviors/types.js";
+import type { Step } from "./behaviors/behavior.js";
 
 export interface EmulatorPort {
   readonly isOpen: boolean;

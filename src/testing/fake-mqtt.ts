@@ -3,8 +3,14 @@
  * a broker would (an empty retained payload deletes it, [MQTT-3.3.1-10]). Tests drive connects with
  * `connect()`/`disconnect()` and deliver inbound messages with `deliver()`.
  */
-import { topicMatches } from "../bridge/topics.js";
-import type { MqttMessageHandler, MqttMessageMeta, MqttPort, MqttPublishOptions } from "../bridge/types.js";
+
+import type {
+  MqttMessageHandler,
+  MqttMessageMeta,
+  MqttPort,
+  MqttPublishOptions,
+} from "../bridge/mqtt/port.js";
+import { topicMatches } from "../bridge/mqtt/topics.js";
 
 export interface RecordedPublish {
   topic: string;

@@ -1,5 +1,5 @@
 /** The public "./testing" entry: fakes and harnesses shared by our tests and by users' tests. */
-export { topicMatches } from "../bridge/topics.js";
+export { topicMatches } from "../bridge/mqtt/topics.js";
 export { createEmulatedBattery, EmulatedBattery, type EmulatedBatteryOptions } from "../emulator/battery.js";
 export { linkToBattery } from "../emulator/memory-link.js";
 export type { RecordedRequest } from "../emulator/request-log.js";
@@ -30,7 +30,7 @@ export { type SampleReadingOptions, SEED_CELLS_MV, sampleBasicInfo, sampleReadin
 export {
   DEFAULT_MODEL,
   healthyReply,
-  type Responder,
+  type ReplyScript,
   ScriptedBms,
   type ScriptedReply,
 } from "./scripted-bms.js";

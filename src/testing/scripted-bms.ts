@@ -15,7 +15,8 @@ import { SEED_CELLS_MV, sampleBasicInfo } from "./readings.js";
 /** What to send back for one request: chunks to emit (in order), or nothing (a lost reply). */
 export type ScriptedReply = Uint8Array[] | undefined;
 
-export type Responder = (request: RequestFrame, bms: ScriptedBms) => ScriptedReply;
+/** Decides the reply to each request (the emulator's Responder is the full JBD register map; this is a script). */
+export type ReplyScript = (request: RequestFrame, bms: ScriptedBms) => ScriptedReply;
 
 export const DEFAULT_MODEL = "DP04S007L4S200A";
 
@@ -36,10 +37,10 @@ const HEALTHY_DATA: Record<number, () => Uint8Array> = {
 export class ScriptedBms {
   readonly requests: RequestFrame[] = [];
   readonly links: MemoryLink[] = [];
-  responder: Responder;
+  responder: ReplyScript;
   readonly #address: string;
 
-  constructor(address = "memory:scripted", responder: Responder = healthyReply) {
+  constructor(address = "memory:scripted", responder: ReplyScript = healthyReply) {
     this.#address = address;
     this.responder = responder;
   }

@@ -17,7 +17,7 @@ export interface AdapterOpener extends LinkOpener {
 /** Produces a fresh link to an in-process battery each time it is called. */
 export type MemoryConnector = () => Link | Promise<Link>;
 
-export interface LinkFactoryContext {
+export interface BatteryLinkOpenerContext {
   clock: Clock;
   logger: Logger;
   /** In-process batteries by name (`memory:<name>`). */
@@ -32,7 +32,11 @@ export interface LinkTarget {
   hci: string;
 }
 
-export interface LinkFactory {
+/**
+ * Opens a link to a configured battery whatever its medium (the poller's one way to reach a battery);
+ * LinkOpener (types.ts) opens addresses of one medium, AdapterOpener is a LinkOpener bound to a BLE adapter.
+ */
+export interface BatteryLinkOpener {
   open(battery: LinkTarget, options: OpenOptions): Promise<Link>;
   /** Releases adapters opened for BLE. */
   close(): Promise<void>;
@@ -44,7 +48,7 @@ async function defaultBleOpener(hci: string, ctx: { clock: Clock; logger: Logger
   return createBleOpener({ hci, ...ctx });
 }
 
-export function createLinkFactory(ctx: LinkFactoryContext): LinkFactory {
+export function createBatteryLinkOpener(ctx: BatteryLinkOpenerContext): BatteryLinkOpener {
   const bleOpeners = new Map<string, Promise<AdapterOpener>>();
   const createBle = ctx.createBleOpener ?? defaultBleOpener;
 

@@ -9,7 +9,7 @@ import { startBridge } from "../../src/bridge/bridge.js";
 import { EventBus } from "../../src/bridge/event-bus.js";
 import { startBroker } from "../../src/broker/broker.js";
 import { loadConfig } from "../../src/config/load.js";
-import type { Behavior } from "../../src/emulator/behaviors/types.js";
+import type { Behavior } from "../../src/emulator/behaviors/behavior.js";
 import { createMemoryLogger } from "../../src/log/logger.js";
 import { createEmulatedBattery, FakeMqtt, linkToBattery } from "../../src/testing/index.js";
 import { systemClock } from "../../src/util/clock.js";

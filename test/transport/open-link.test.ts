@@ -3,7 +3,7 @@ import { isBmsError } from "../../src/errors.js";
 import { createMemoryLogger } from "../../src/log/logger.js";
 import { type BatteryAddress, parseAddress } from "../../src/transport/address.js";
 import { MemoryLink } from "../../src/transport/memory.js";
-import { type AdapterOpener, createLinkFactory } from "../../src/transport/open-link.js";
+import { type AdapterOpener, createBatteryLinkOpener } from "../../src/transport/open-link.js";
 import { systemClock } from "../../src/util/clock.js";
 
 function target(text: string): BatteryAddress {
@@ -12,12 +12,12 @@ function target(text: string): BatteryAddress {
   return parsed.address;
 }
 
-describe("createLinkFactory", () => {
+describe("createBatteryLinkOpener", () => {
   const logger = createMemoryLogger();
 
   it("opens memory:NAME through the registry, a fresh link each time", async () => {
     let made = 0;
-    const factory = createLinkFactory({
+    const factory = createBatteryLinkOpener({
       clock: systemClock,
       logger,
       memory: new Map([["bank1", () => new MemoryLink(`memory:bank1#${++made}`)]]),
@@ -28,7 +28,7 @@ describe("createLinkFactory", () => {
   });
 
   it("reports an unknown in-process battery as DEVICE_NOT_FOUND", async () => {
-    const factory = createLinkFactory({ clock: systemClock, logger });
+    const factory = createBatteryLinkOpener({ clock: systemClock, logger });
     const error = await factory
       .open({ target: target("memory:nope"), hci: "native" }, { timeoutMs: 100 })
       .catch((e: unknown) => e);
@@ -39,7 +39,7 @@ describe("createLinkFactory", () => {
     const created: string[] = [];
     const opened: string[] = [];
     let closed = 0;
-    const factory = createLinkFactory({
+    const factory = createBatteryLinkOpener({
       clock: systemClock,
       logger,
       createBleOpener: async (hci): Promise<AdapterOpener> => {
@@ -70,7 +70,7 @@ describe("createLinkFactory", () => {
 
   it("retries creating an adapter that failed before", async () => {
     let attempts = 0;
-    const factory = createLinkFactory({
+    const factory = createBatteryLinkOpener({
       clock: systemClock,
       logger,
       createBleOpener: async () => {

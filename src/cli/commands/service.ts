@@ -18,7 +18,7 @@ import {
   SERVICE_NAME,
   type ServiceTarget,
   systemdNextSteps,
-} from "../../service/units.js";
+} from "../../service/systemd-units.js";
 import { addConfigOptions, configFromCommand } from "../config-options.js";
 
 interface ServiceFlags extends Record<string, unknown> {

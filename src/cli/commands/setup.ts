@@ -9,13 +9,13 @@ import { access, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import mqtt from "mqtt";
-import { BmsClient } from "../../bridge/client.js";
-import { describeConnectError } from "../../bridge/mqtt-options.js";
+import { BmsClient } from "../../bridge/device/client.js";
+import { describeConnectError } from "../../bridge/mqtt/options.js";
 import { createLogger } from "../../log/logger.js";
 import { parseAddress } from "../../transport/address.js";
 import { type BleLinkOpener, createBleLinkOpener } from "../../transport/ble/opener.js";
 import { parseHci } from "../../transport/hci.js";
-import { createLinkFactory } from "../../transport/open-link.js";
+import { createBatteryLinkOpener } from "../../transport/open-link.js";
 import { systemClock } from "../../util/clock.js";
 import { usageError } from "../run-cli.js";
 import type { BatteryReadout, BrokerTest, SetupDeps } from "../setup/setup-flow.js";
@@ -80,7 +80,11 @@ function realDeps(
   ble: BleLinkOpener,
   scanBle: typeof import("../../transport/ble/scan.js").scanBle,
 ): SetupDeps {
-  const links = createLinkFactory({ clock: systemClock, logger: quiet, createBleOpener: async () => ble });
+  const links = createBatteryLinkOpener({
+    clock: systemClock,
+    logger: quiet,
+    createBleOpener: async () => ble,
+  });
   return {
     version: PACKAGE_VERSION,
     scan: async (_hci, seconds, onProgress) =>
@@ -101,7 +105,7 @@ function realDeps(
 }
 
 async function readOnce(
-  links: ReturnType<typeof createLinkFactory>,
+  links: ReturnType<typeof createBatteryLinkOpener>,
   address: string,
   hci: string,
 ): Promise<BatteryReadout> {

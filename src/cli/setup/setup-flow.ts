@@ -6,7 +6,7 @@
  * prompts; a choice that has no safe default (overwriting a file, no battery found) then fails with exit 2.
  */
 import { createInterface, type Interface } from "node:readline/promises";
-import { publishLogLine, telemetryFromReading } from "../../bridge/format.js";
+import { publishLogLine, telemetryFromReading } from "../../bridge/publish/format.js";
 import { BmsError, toBmsError } from "../../errors.js";
 import type { BasicInfo } from "../../protocol/registers/basic-info.js";
 import type { CellVoltages } from "../../protocol/registers/cell-voltages.js";

@@ -4,7 +4,7 @@ import type { Check } from "../types.js";
 
 const ID = "broker";
 
-/** What to change, from the one-line reason the connection gave (src/bridge/mqtt-options.ts words). */
+/** What to change, from the one-line reason the connection gave (src/bridge/mqtt/options.ts words). */
 function brokerFix(reason: string): string {
   if (/user name|password|not authori[sz]ed/i.test(reason))
     return "check MQTT_USERNAME / MQTT_PASSWORD (or mqtt.username / mqtt.password) against the broker's users";

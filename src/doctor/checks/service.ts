@@ -1,5 +1,5 @@
 /** The systemd unit is installed, points at an existing program, is enabled and running; its recent log. */
-import { SERVICE_NAME } from "../../service/units.js";
+import { SERVICE_NAME } from "../../service/systemd-units.js";
 import type { Check, CheckResult, ServiceFacts } from "../types.js";
 
 const ID = "service";

@@ -4,7 +4,7 @@
  * Syntax and meaning are documented in docs/cli-emu.md ("Faults").
  */
 import { encodeResponse } from "../../protocol/frame.js";
-import { type Behavior, type FaultContext, fires, type Stage, type Step, type Trigger } from "./types.js";
+import { type Behavior, type FaultContext, fires, type Stage, type Step, type Trigger } from "./behavior.js";
 
 export type FaultKind =
   | "drop"

@@ -5,8 +5,9 @@
  * byte (jbd-protocol §1 is the 9600 8N1 line; docs/cli-emu.md "What it answers" says how it is paced).
  * Faults still apply on top: `split` re-cuts the pieces, `delay` adds to the wire time.
  */
+
+import type { Behavior, Step } from "./behavior.js";
 import { notificationSplitter, splitSends } from "./faults.js";
-import type { Behavior, Step } from "./types.js";
 
 export interface WirePacing {
   /** Line time per byte, ms (9600 baud 8N1: 10/9.6 ≈ 1.04). 0 = replies at once. */

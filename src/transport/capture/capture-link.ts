@@ -3,7 +3,7 @@
  * before the bytes move on (tx before the write, rx before any listener), so the order in the capture is
  * the order on the wire. The decorator changes nothing else: same address, same errors, same chunks.
  */
-import type { LinkFactory } from "../open-link.js";
+import type { BatteryLinkOpener } from "../open-link.js";
 import type { CloseListener, DataListener, Link } from "../types.js";
 import type { CaptureDirection } from "./format.js";
 
@@ -36,14 +36,17 @@ export function captureLink(inner: Link, recorder: CaptureRecorder): Link {
   };
 }
 
-/** Every link the factory opens is captured. */
-export function captureLinkFactory(factory: LinkFactory, recorder: CaptureRecorder): LinkFactory {
+/** Every link the opener opens is captured. */
+export function captureBatteryLinkOpener(
+  opener: BatteryLinkOpener,
+  recorder: CaptureRecorder,
+): BatteryLinkOpener {
   return {
     open: async (battery, options) => {
-      const link = await factory.open(battery, options);
+      const link = await opener.open(battery, options);
       recorder.event("open", link.address);
       return captureLink(link, recorder);
     },
-    close: () => factory.close(),
+    close: () => opener.close(),
   };
 }

@@ -1,0 +1,304 @@
+/**
+ * Everything about one battery between polls: its link and client, the reading sequence number,
+ * failure count and back-off, stale detection and availability. `poll()` never throws; the scheduler
+ * (poller.ts) decides when to call it and never calls two sessions of one adapter at once.
+ *
+ * Rules (prior-art §6 pain points 1, 4, 7):
+ * - 0x03 then 0x04 make one reading; 0x05 (model) is read once per connection (only until known when
+ *   the link is not kept, so rotation costs no extra request per cycle).
+ * - No valid reading for `staleAfterPolls` intervals → the link is dropped and reopened on the next poll.
+ * - No valid reading for `offlineAfterPolls` intervals → availability offline (a timer, so it happens on
+ *   time even while back-off stretches the polls). The next valid reading brings it back online.
+ * - Logs once per state change; while failing, at most one line per back-off step.
+ */
+import type { BatteryConfig, PollingConfig } from "../../config/config.js";
+import { BmsError, isBmsError, toBmsError } from "../../errors.js";
+import type { Logger } from "../../log/logger.js";
+import type { BasicInfo } from "../../protocol/registers/basic-info.js";
+import type { CellVoltages } from "../../protocol/registers/cell-voltages.js";
+import type { BatteryLinkOpener } from "../../transport/open-link.js";
+import type { Link } from "../../transport/types.js";
+import type { Clock, TimerHandle } from "../../util/clock.js";
+import type { EventBus } from "../event-bus.js";
+import type { AvailabilityState } from "../types.js";
+import { BmsClient } from "./client.js";
+
+export interface SessionContext {
+  clock: Clock;
+  logger: Logger;
+  bus: EventBus;
+  links: BatteryLinkOpener;
+  polling: PollingConfig;
+}
+
+export interface PollOptions {
+  /** Keep the link open after this poll (false: connect-read-disconnect). */
+  keepConnected: boolean;
+  signal?: AbortSignal;
+}
+
+type Health = "starting" | "ok" | "failing";
+
+/** Errors after which the link is certainly unusable. */
+const LINK_FATAL = new Set(["DISCONNECTED", "NOT_OPEN", "CANCELED"]);
+
+export class BatterySession {
+  readonly battery: BatteryConfig;
+  readonly #ctx: SessionContext;
+  readonly #log: Logger;
+  #link: Link | undefined;
+  #client: BmsClient | undefined;
+  #model: string | undefined;
+  #modelReadOnLink = false;
+  #linkOpenedAt = 0;
+  #staleLogged = false;
+  #deviceInfoKey = "";
+  #seq = 0;
+  #health: Health = "starting";
+  #failures = 0;
+  #lastError: BmsError | undefined;
+  #lastLoggedDelayMs = 0;
+  #lastValidAt: number;
+  #availability: AvailabilityState | undefined;
+  #offlineTimer: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(battery: BatteryConfig, ctx: SessionContext) {
+    this.battery = battery;
+    this.#ctx = ctx;
+    this.#log = ctx.logger;
+    this.#lastValidAt = ctx.clock.now();
+    this.#armOfflineTimer();
+  }
+
+  get intervalMs(): number {
+    return this.battery.pollIntervalS * 1000;
+  }
+
+  /** Consecutive failed polls (0 after a good one). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  get isConnected(): boolean {
+    return this.#link?.isOpen === true;
+  }
+
+  /** How long to wait before the next poll: the interval, or the back-off after failures. */
+  nextDelayMs(): number {
+    if (this.#failures === 0) return this.intervalMs;
+    const backoff = this.intervalMs * 2 ** (this.#failures - 1);
+    return Math.min(Math.max(this.intervalMs, this.#ctx.polling.backoffMaxMs), backoff);
+  }
+
+  /** One poll: connect if needed, read 0x03 + 0x04, emit the reading. Never throws. */
+  async poll(options: PollOptions): Promise<boolean> {
+    if (this.#closed) return false;
+    await this.#dropIfStale();
+    let ok = false;
+    // stopping cancels a read in progress at once (not after its timeouts); the link closes below, in turn
+    const onAbort = (): void => this.#client?.dispose();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const client = await this.#connect(options.signal);
+      await this.#readModelOnce(client, options.keepConnected);
+      const basic = await client.readBasicInfo();
+      const cells = await client.readCellVoltages();
+      this.#emitReading(basic, cells);
+      ok = true;
+    } catch (error) {
+      const failure = toBmsError(error);
+      // a poll cut short by stop() is not a battery failure: no back-off step, no warning
+      if (!options.signal?.aborted) this.#onFailure(failure);
+      if (LINK_FATAL.has(failure.code)) await this.#disconnect();
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      if (!options.keepConnected || this.#closed || options.signal?.aborted) await this.#disconnect();
+    }
+    return ok;
+  }
+
+  /**
+   * Runs work other than the regular poll (MOSFET control) on this battery's client, connecting when
+   * needed. The poller calls it between the polls of the battery's group, never during one, so the link
+   * and the adapter see one operation at a time. Errors reach the caller; a dead link is dropped; the
+   * link is closed afterwards unless it is kept.
+   */
+  async withClient<T>(operation: (client: BmsClient) => Promise<T>, options: PollOptions): Promise<T> {
+    if (this.#closed)
+      throw new BmsError("CANCELED", `${this.#name()}: stopping`, { battery: this.battery.id });
+    try {
+      return await operation(await this.#connect(options.signal));
+    } catch (error) {
+      const failure = toBmsError(error);
+      if (LINK_FATAL.has(failure.code)) await this.#disconnect();
+      throw failure;
+    } finally {
+      if (!options.keepConnected || this.#closed || options.signal?.aborted) await this.#disconnect();
+    }
+  }
+
+  /** Takes a reading made outside poll() (the read-back after a control write) as the latest one. */
+  acceptReading(basic: BasicInfo, cells: CellVoltages): void {
+    this.#emitReading(basic, cells);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#offlineTimer !== undefined) this.#ctx.clock.clearTimeout(this.#offlineTimer);
+    await this.#disconnect();
+  }
+
+  async #connect(signal: AbortSignal | undefined): Promise<BmsClient> {
+    if (this.#client && this.#link?.isOpen) return this.#client;
+    await this.#disconnect();
+    const polling = this.#ctx.polling;
+    const link = await this.#ctx.links.open(this.battery, {
+      timeoutMs: polling.connectTimeoutMs,
+      ...(signal !== undefined && { signal }),
+    });
+    this.#link = link;
+    this.#client = new BmsClient(
+      link,
+      { clock: this.#ctx.clock, logger: this.#log },
+      {
+        timeoutMs: polling.requestTimeoutMs,
+        attempts: polling.requestAttempts,
+        maxTimeoutMs: polling.requestTimeoutMs * 4,
+      },
+    );
+    this.#modelReadOnLink = false;
+    this.#linkOpenedAt = this.#ctx.clock.now();
+    this.#log.debug(() => `${this.#name()}: link open`);
+    return this.#client;
+  }
+
+  async #disconnect(): Promise<void> {
+    const link = this.#link;
+    this.#client?.dispose();
+    this.#client = undefined;
+    this.#link = undefined;
+    if (link?.isOpen) await link.close().catch(() => undefined);
+  }
+
+  /** 0x05 once per connection; a BMS that refuses or ignores it simply has no model. */
+  async #readModelOnce(client: BmsClient, keepConnected: boolean): Promise<void> {
+    if (this.#modelReadOnLink || (!keepConnected && this.#model !== undefined)) return;
+    this.#modelReadOnLink = true;
+    try {
+      this.#model = await client.readModel();
+    } catch (error) {
+      // some firmwares ignore registers they lack instead of answering 0x80: only a dead link fails the poll
+      if (isBmsError(error) && LINK_FATAL.has(error.code)) throw error;
+      this.#log.debug(() => `${this.#name()}: no model string (${(error as Error).message})`);
+    }
+  }
+
+  #emitReading(basic: BasicInfo, cells: CellVoltages): void {
+    const now = this.#ctx.clock.now();
+    this.#lastValidAt = now;
+    this.#armOfflineTimer();
+    this.#noteSuccess();
+    this.#emitDeviceInfo(basic.softwareVersionRaw);
+    this.#ctx.bus.emit("reading", {
+      batteryId: this.battery.id,
+      address: this.battery.address,
+      seq: ++this.#seq,
+      time: now,
+      basic,
+      cells,
+      ...(this.#model !== undefined && { model: this.#model }),
+    });
+    this.#setAvailability("online", "reading ok");
+  }
+
+  /** deviceInfo only when the model or firmware version changed (not on every rotation connect). */
+  #emitDeviceInfo(softwareVersionRaw: number): void {
+    const key = `${this.#model ?? ""}|${softwareVersionRaw}`;
+    if (key === this.#deviceInfoKey) return;
+    this.#deviceInfoKey = key;
+    this.#ctx.bus.emit("deviceInfo", {
+      batteryId: this.battery.id,
+      address: this.battery.address,
+      ...(this.#model !== undefined && { model: this.#model }),
+      softwareVersionRaw,
+    });
+  }
+
+  #noteSuccess(): void {
+    this.#staleLogged = false;
+    if (this.#health === "failing") {
+      this.#log.info(`${this.#name()}: reading again after ${this.#failures} failed attempt(s)`);
+    } else if (this.#health === "starting") {
+      this.#log.info(`${this.#name()}: connected${this.#model ? ` (${this.#model})` : ""}`);
+    }
+    this.#health = "ok";
+    this.#failures = 0;
+    this.#lastLoggedDelayMs = 0;
+    this.#lastError = undefined;
+  }
+
+  #onFailure(error: BmsError): void {
+    this.#failures++;
+    this.#lastError = error;
+    const delay = this.nextDelayMs();
+    const wasFailing = this.#health === "failing";
+    this.#health = "failing";
+    if (delay === this.#lastLoggedDelayMs) {
+      this.#log.debug(() => `${this.#name()}: attempt ${this.#failures} failed: ${error.message}`);
+      return;
+    }
+    this.#lastLoggedDelayMs = delay;
+    const retry = `next try in ${formatSeconds(delay)}`;
+    this.#log.warn(
+      wasFailing
+        ? `${this.#name()}: still failing after ${this.#failures} attempts (${error.message}); ${retry}`
+        : `${this.#name()}: read failed (${error.message}); ${retry}`,
+      { code: error.code, battery: this.battery.id },
+    );
+  }
+
+  /** A link that has given no valid reading for staleAfterPolls intervals is dropped (reopened below). */
+  async #dropIfStale(): Promise<void> {
+    if (!this.#link) return;
+    const now = this.#ctx.clock.now();
+    const silentMs = now - Math.max(this.#lastValidAt, this.#linkOpenedAt);
+    if (silentMs < this.#ctx.polling.staleAfterPolls * this.intervalMs) return;
+    const message = `${this.#name()}: no valid reading for ${formatSeconds(now - this.#lastValidAt)}, reconnecting`;
+    if (this.#staleLogged) this.#log.debug(message);
+    else this.#log.info(message);
+    this.#staleLogged = true;
+    await this.#disconnect();
+  }
+
+  #armOfflineTimer(): void {
+    if (this.#offlineTimer !== undefined) this.#ctx.clock.clearTimeout(this.#offlineTimer);
+    const afterMs = this.#ctx.polling.offlineAfterPolls * this.intervalMs;
+    this.#offlineTimer = this.#ctx.clock.setTimeout(() => {
+      this.#offlineTimer = undefined;
+      const why = this.#lastError ? `; last error: ${this.#lastError.message}` : "";
+      this.#setAvailability("offline", `no valid reading for ${formatSeconds(afterMs)}${why}`);
+    }, afterMs);
+    this.#offlineTimer.unref?.();
+  }
+
+  #setAvailability(state: AvailabilityState, reason: string): void {
+    if (this.#availability === state) return;
+    this.#availability = state;
+    this.#ctx.bus.emit("availability", {
+      batteryId: this.battery.id,
+      state,
+      reason,
+      time: this.#ctx.clock.now(),
+    });
+  }
+
+  #name(): string {
+    return `Battery ${this.battery.id} (${this.battery.address})`;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

@@ -1,0 +1,116 @@
+/**
+ * The bridge features started by default, each from the effective config: the Accu-Solar publisher,
+ * the bank view (several batteries), Home Assistant discovery (HA_DISCOVERY), energy counters (when a
+ * state file is configured) and guarded MOSFET control (off unless allowed).
+ */
+import type { BridgeConfig } from "../../config/config.js";
+import type { Logger } from "../../log/logger.js";
+import type { Clock } from "../../util/clock.js";
+import type { EventBus } from "../event-bus.js";
+import type { MqttPort } from "../mqtt/port.js";
+import { AccuSolarPublisher, defaultMessageExpiryS } from "../publish/accu-solar-publisher.js";
+import type { BridgeFeature } from "../types.js";
+import { createBankFeature } from "./bank/bank-feature.js";
+import { createControlFeature, type ExclusiveRunner } from "./control/control-feature.js";
+import { createEnergyFeature } from "./energy/energy-feature.js";
+import { createHaDiscovery } from "./home-assistant/home-assistant.js";
+
+/** What every feature factory receives. */
+export interface FeatureContext {
+  config: BridgeConfig;
+  /** Package version (Home Assistant's `origin` block). */
+  version: string;
+  logger: Logger;
+  clock: Clock;
+  bus: EventBus;
+  mqtt: MqttPort;
+  /** Runs work between polls of one battery (MOSFET control). */
+  device: ExclusiveRunner;
+}
+
+export type FeatureFactory = (ctx: FeatureContext) => BridgeFeature | undefined;
+
+/** The longest poll interval of any battery (ms): what expiry and gap bounds must tolerate. */
+function slowestPollMs(config: BridgeConfig): number {
+  return 1000 * Math.max(config.bridge.pollIntervalS, ...config.batteries.map((b) => b.pollIntervalS));
+}
+
+/**
+ * How long bank aggregates wait after the first reading that changed them (ms): long enough to collect a
+ * poll round's readings (batteries falling due together, read back to back) into one recomputation over all
+ * N batteries instead of N, short enough to stay well inside the fastest poll interval.
+ */
+export function bankWindowMs(config: BridgeConfig): number {
+  // One battery: nothing to collect, so its plain and energy topics go out with the reading as always.
+  if (config.batteries.length <= 1) return 0;
+  const fastestPollMs =
+    1000 * Math.min(config.bridge.pollIntervalS, ...config.batteries.map((b) => b.pollIntervalS));
+  return Math.min(200, Math.floor(fastestPollMs / 4));
+}
+
+/** The features a bridge runs unless told otherwise. */
+export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
+  ({ config, logger, clock, bus, mqtt }) =>
+    new AccuSolarPublisher(
+      { bus, mqtt, logger: logger.child("publisher"), clock },
+      {
+        prefix: config.mqtt.topicPrefix,
+        qos: config.mqtt.qos,
+        batteryIds: config.batteries.map((b) => b.id),
+        messageExpiryS: defaultMessageExpiryS(slowestPollMs(config) / 1000),
+        bankWindowMs: bankWindowMs(config),
+      },
+    ),
+  ({ config, logger, clock, bus, mqtt }) =>
+    config.batteries.length > 1
+      ? createBankFeature(
+          { bus, mqtt, logger, clock },
+          {
+            prefix: config.mqtt.topicPrefix,
+            batteryIds: config.batteries.map((b) => b.id),
+            windowMs: bankWindowMs(config),
+          },
+        )
+      : undefined,
+  ({ config, logger, clock, bus, mqtt, version }) =>
+    config.mqtt.haDiscovery
+      ? createHaDiscovery(
+          { bus, mqtt, logger, clock },
+          {
+            prefix: config.mqtt.topicPrefix,
+            discoveryPrefix: config.mqtt.haDiscoveryPrefix,
+            pollIntervalS: config.bridge.pollIntervalS,
+            // id, address, name (HA device name), pollIntervalS (that battery's expire_after)
+            batteries: config.batteries,
+            energy: config.bridge.energyStateFile !== undefined,
+            control: config.bridge.allowControl,
+            // The bank view runs with more than one battery (the factory above).
+            bank: config.batteries.length > 1,
+            swVersion: version,
+          },
+        )
+      : undefined,
+  ({ config, logger, clock, bus, mqtt }) =>
+    config.bridge.energyStateFile === undefined
+      ? undefined
+      : createEnergyFeature(
+          { bus, mqtt, logger, clock },
+          {
+            prefix: config.mqtt.topicPrefix,
+            statePath: config.bridge.energyStateFile,
+            maxGapMs: 3 * slowestPollMs(config),
+            batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+            bankWindowMs: bankWindowMs(config),
+          },
+        ),
+  ({ config, logger, clock, mqtt, device }) =>
+    createControlFeature(
+      { logger, clock, mqtt, device },
+      {
+        prefix: config.mqtt.topicPrefix,
+        allowControl: config.bridge.allowControl,
+        batteryIds: config.batteries.map((b) => b.id),
+        qos: config.mqtt.qos,
+      },
+    ),
+];

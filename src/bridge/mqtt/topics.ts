@@ -1,0 +1,89 @@
+/**
+ * The MQTT topic contract (seed "MQTT Topics Published"; docs/mqtt.md). Every topic the bridge writes is
+ * built here so the contract lives in one place.
+ *
+ *   <prefix>/battery/<field>          the single battery, or the bank when there are several
+ *   <prefix>/battery/<id>/<field>     always, one set per battery
+ *   <prefix>/battery/<id>/health      per-battery cell-balance health
+ *   <prefix>/battery/<id>/availability  online | offline (retained)
+ *   <prefix>/system/health            the worst health of the online batteries
+ *   <prefix>/bridge/state             online | offline (retained, also the last will)
+ */
+import { BmsError } from "../../errors.js";
+
+/** The seed's scalar/array telemetry topics, in the order they are published (status comes last). */
+export const TELEMETRY_FIELDS = [
+  "voltage",
+  "current",
+  "soc",
+  "power",
+  "temperature",
+  "cycles",
+  "capacity_remain",
+  "capacity_full",
+  "cells",
+] as const;
+
+export type TelemetryField = (typeof TELEMETRY_FIELDS)[number];
+
+export const STATUS_FIELD = "status";
+export const HEALTH_FIELD = "health";
+export const AVAILABILITY_FIELD = "availability";
+
+export const DEFAULT_TOPIC_PREFIX = "accusolar";
+
+/** Topic leaves directly under `<prefix>/battery/` that a battery id must not shadow. */
+const RESERVED_IDS = new Set<string>([...TELEMETRY_FIELDS, STATUS_FIELD, HEALTH_FIELD, AVAILABILITY_FIELD]);
+
+/** `<prefix>/battery/<leaf>` for the plain (single/bank) topics, `<prefix>/battery/<id>/<leaf>` otherwise. */
+export function batteryTopic(prefix: string, batteryId: string | undefined, leaf: string): string {
+  return batteryId === undefined ? `${prefix}/battery/${leaf}` : `${prefix}/battery/${batteryId}/${leaf}`;
+}
+
+export function systemHealthTopic(prefix: string): string {
+  return `${prefix}/system/health`;
+}
+
+export function bridgeStateTopic(prefix: string): string {
+  return `${prefix}/bridge/state`;
+}
+
+export function availabilityTopic(prefix: string, batteryId: string): string {
+  return batteryTopic(prefix, batteryId, AVAILABILITY_FIELD);
+}
+
+/**
+ * Rejects ids that would break the topic tree: empty, containing `/`, `+`, `#` (MQTT wildcards, [MQTT-4.7.1]),
+ * or equal to a plain topic leaf (an id "voltage" would make `accusolar/battery/voltage/...` ambiguous).
+ */
+export function validateBatteryId(batteryId: string): void {
+  if (batteryId === "" || /[/+#\s]/.test(batteryId) || RESERVED_IDS.has(batteryId)) {
+    throw new BmsError(
+      "CONFIG_INVALID",
+      `battery id "${batteryId}" cannot be used in MQTT topics: use letters, digits, "-" or "_" and not one of ${[...RESERVED_IDS].join(", ")}`,
+      { batteryId },
+    );
+  }
+}
+
+/** Rejects a prefix with wildcards, empty levels or a leading/trailing slash. */
+export function validateTopicPrefix(prefix: string): void {
+  if (prefix === "" || /[+#]/.test(prefix) || prefix.split("/").some((level) => level === "")) {
+    throw new BmsError(
+      "CONFIG_INVALID",
+      `MQTT topic prefix "${prefix}" is invalid: no "+", "#", empty levels or leading/trailing "/"`,
+      { prefix },
+    );
+  }
+}
+
+/** Whether a topic matches a subscription filter: `+` matches one level, `#` the rest ([MQTT-4.7.1]). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import {
+  cellHealth,
+  fixed,
+  publishLogLine,
+  telemetryFromReading,
+  telemetryPayloads,
+  worstHealth,
+} from "../../../src/bridge/publish/format.js";
+import { batteryStatus } from "../../../src/bridge/publish/status-json.js";
+import { sampleReading } from "../../../src/testing/index.js";
+
+describe("seed payload formats", () => {
+  const seed = telemetryFromReading(sampleReading());
+
+  it("formats the seed's first reading exactly as the seed table shows it", () => {
+    expect(telemetryPayloads(seed)).toEqual({
+      voltage: "13.45",
+      current: "9.93",
+      soc: "71",
+      power: "133.6",
+      temperature: "9.0",
+      cycles: "27",
+      capacity_remain: "198.4",
+      capacity_full: "280.0",
+      cells: "[3.361, 3.362, 3.36, 3.363]",
+    });
+  });
+
+  it("prints the seed's log line", () => {
+    expect(publishLogLine(seed)).toBe(
+      "Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
+    );
+    expect(publishLogLine(seed, "garage")).toBe(
+      "[garage] Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
+    );
+  });
+
+  it("reproduces the seed's second log line (10.64 A → 143.1 W)", () => {
+    const t = telemetryFromReading(sampleReading({ basic: { currentA: 10.64 } }));
+    expect(publishLogLine(t)).toBe("Published → 13.45V | 10.64A | SoC 71% | 143.1W | Temp 9.0°C | Cycles 27");
+  });
+
+  it("signs a discharge current and power negative", () => {
+    const p = telemetryPayloads(telemetryFromReading(sampleReading({ basic: { currentA: -6.04 } })));
+    expect(p.current).toBe("-6.04");
+    expect(p.power).toBe("-81.2");
+  });
+
+  it("omits the temperature when the BMS has no NTC instead of inventing 25.0", () => {
+    const t = telemetryFromReading(sampleReading({ basic: { temperaturesC: [] } }));
+    expect(telemetryPayloads(t).temperature).toBeUndefined();
+    expect(publishLogLine(t)).toContain("| Temp n/a |");
+    expect(batteryStatus(sampleReading({ basic: { temperaturesC: [] } }), t)).not.toHaveProperty("temp");
+  });
+
+  it("rounds half away from zero in decimal and never prints -0", () => {
+    expect(fixed(1.005, 2)).toBe("1.01");
+    expect(fixed(-0.004, 2)).toBe("0.00");
+    expect(fixed(280, 1)).toBe("280.0");
+    expect(fixed(-2.25, 1)).toBe("-2.3");
+  });
+});
+
+describe("cell health (seed: Normal < 50 mV, Warning 50-100 mV, Critical > 100 mV)", () => {
+  it.each([
+    [[3300, 3349], "Normal"],
+    [[3300, 3350], "Warning"],
+    [[3300, 3400], "Warning"],
+    [[3300, 3401], "Critical"],
+  ] as const)("cells %j are %s", (cells, health) => {
+    expect(cellHealth(cells)?.health).toBe(health);
+  });
+
+  it("finds min, max and their 1-based cell numbers", () => {
+    expect(cellHealth([3300, 3420, 3250, 3400])).toMatchObject({
+      minMv: 3250,
+      maxMv: 3420,
+      minCell: 3,
+      maxCell: 2,
+      spreadMv: 170,
+      health: "Critical",
+    });
+  });
+
+  it("takes the worst of several healths", () => {
+    expect(worstHealth(["Normal", "Critical", "Warning"])).toBe("Critical");
+    expect(worstHealth([])).toBeUndefined();
+  });
+});
+
+describe("status JSON", () => {
+  const reading = sampleReading({ model: "DP04S007L4S200A", seq: 5 });
+  const status = batteryStatus(reading, telemetryFromReading(reading));
+
+  it("carries Accu-Solar's keys as JSON numbers equal to the single topics", () => {
+    const p = telemetryPayloads(telemetryFromReading(reading));
+    expect(status.voltage).toBe(Number.parseFloat(p.voltage as string));
+    expect(status.current).toBe(9.93);
+    expect(status.soc).toBe(71);
+    expect(status.power).toBe(133.6);
+    expect(status.temp).toBe(9);
+    expect(status.cells).toEqual(JSON.parse(p.cells as string));
+  });
+
+  it("carries the decoded fields in snake_case", () => {
+    expect(status).toMatchObject({
+      cycles: 27,
+      capacity_remain: 198.4,
+      capacity_full: 280,
+      temperatures: [8.9, 9.1],
+      cell_min_v: 3.36,
+      cell_min_index: 3,
+      cell_max_v: 3.363,
+      cell_max_index: 4,
+      cell_spread_mv: 3,
+      health: "Normal",
+      protection: [],
+      balancing_cells: [],
+      charge_fet: true,
+      discharge_fet: true,
+      model: "DP04S007L4S200A",
+      software_version: "1.0",
+      production_date: "2022-03-28",
+      timestamp: "2026-02-22T13:05:57.000Z",
+      seq: 5,
+      battery_id: "1",
+      address: "A5:C2:37:3C:76:D2",
+    });
+  });
+});
