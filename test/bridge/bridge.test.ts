@@ -161,4 +161,16 @@ describe("startBridge features", () => {
     expect(discovery(off)).toEqual([]);
     expect(on.retained.get("accusolar/battery/voltage")?.payload).toMatch(/^\d+\.\d\d$/);
   });
+
+  it("says a battery is online before it publishes the battery's first values", async () => {
+    // A subscriber that sees a battery's voltage must also see it online (HA marks values of an
+    // unavailable battery unavailable; the 8-battery test above reads them in this order too).
+    const mqtt = await runOnce({});
+    const first = (topic: string, payload?: string) =>
+      mqtt.publishes.findIndex((p) => p.topic === topic && (payload === undefined || p.payload === payload));
+    const online = first("accusolar/battery/1/availability", "online");
+    expect(online).toBeGreaterThanOrEqual(0);
+    expect(first("accusolar/battery/1/voltage")).toBeGreaterThan(online);
+    expect(first("accusolar/battery/voltage")).toBeGreaterThan(online);
+  });
 });

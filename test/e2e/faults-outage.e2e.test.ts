@@ -59,6 +59,19 @@ function indexFrom<T>(items: T[], from: number, match: (item: T) => boolean): nu
 
 const skip = mosquittoSkipReason() !== undefined;
 
+/**
+ * A battery's `online` is published just before the values of the reading that brought it back: this is
+ * true once the reading's set is in, up to `statusTopic` (published last).
+ */
+function valuesAfterLastOnline(sub: Observer, id: string, statusTopic: string): boolean {
+  const online = sub.messages.findLastIndex(
+    (m) => m.topic === `accusolar/battery/${id}/availability` && m.payload === "online",
+  );
+  return (
+    online >= 0 && sub.messages.slice(online + 1).some((m) => m.topic === statusTopic && m.payload !== "")
+  );
+}
+
 describe.skipIf(skip)("the bridge process through battery outages", () => {
   let broker: RunningMosquitto;
   const batteries: RecordingBattery[] = [];
@@ -103,7 +116,13 @@ describe.skipIf(skip)("the bridge process through battery outages", () => {
       const availability = (id: string) =>
         sub.on(`accusolar/battery/${id}/availability`).map((m) => m.payload);
       const backOnline = (id: string) => availability(id).join(",").includes("online,offline,online");
-      await sub.until("every battery online, offline, online again", () => ids.every(backOnline), 30_000);
+      const backWithValues = (id: string) =>
+        backOnline(id) && valuesAfterLastOnline(sub, id, `accusolar/battery/${id}/status`);
+      await sub.until(
+        "every battery online, offline, online again, with values",
+        () => ids.every(backWithValues),
+        30_000,
+      );
       expect(bridge.running()).toBe(true);
 
       const all = sub.messages;
@@ -121,11 +140,12 @@ describe.skipIf(skip)("the bridge process through battery outages", () => {
         expect(offlineAt, what).toBeGreaterThan(-1);
         expect(recoveredAt, what).toBeGreaterThan(offlineAt);
         const during = all.slice(offlineAt + 1, recoveredAt).filter((m) => m.topic.startsWith(base));
-        // going offline clears the retained telemetry; nothing but clears until it reads again…
+        // going offline clears the retained telemetry; nothing but clears until it reads again, and that
+        // reading's `online` comes just before its values…
         expect(
-          during.filter((m) => m.payload !== "").map((m) => m.topic),
+          during.filter((m) => m.payload !== "").map((m) => `${m.topic} ${m.payload}`),
           what,
-        ).toEqual([]);
+        ).toEqual([`${base}availability online`]);
         expect(
           during.some((m) => m.topic === `${base}voltage`),
           `${what}: voltage cleared`,
@@ -197,7 +217,13 @@ describe.skipIf(skip)("an Accu-Solar-like client during and after an outage", ()
     expect(during.messages).toBe(0);
     expect(states().at(-1)).toBe("offline"); // the outage lasted the whole window
 
-    await sub.until("online again", () => states().join(",").includes("offline,online"), 30_000);
+    await sub.until(
+      "online again, with values",
+      () =>
+        states().join(",").includes("offline,online") &&
+        valuesAfterLastOnline(sub, "1", "accusolar/battery/status"),
+      30_000,
+    );
     const after = await readLikeAccuSolar({ host: "127.0.0.1", port: broker.port });
     expect(after.missing).toEqual([]);
     expect(after.cells.every((v) => v > 2)).toBe(true);

@@ -200,6 +200,9 @@ export class BatterySession {
     this.#armOfflineTimer();
     this.#noteSuccess();
     this.#emitDeviceInfo(basic.softwareVersionRaw);
+    // Online BEFORE the values: a consumer that sees a battery's telemetry also sees it online (the
+    // publisher sends in event order), never values under a missing or `offline` availability.
+    this.#setAvailability("online", "reading ok");
     this.#ctx.bus.emit("reading", {
       batteryId: this.battery.id,
       address: this.battery.address,
@@ -209,7 +212,6 @@ export class BatterySession {
       cells,
       ...(this.#model !== undefined && { model: this.#model }),
     });
-    this.#setAvailability("online", "reading ok");
   }
 
   /** deviceInfo only when the model or firmware version changed (not on every rotation connect). */

@@ -2,7 +2,7 @@
  * The bank-view feature: keeps the latest reading and online state of every battery and publishes
  * `computeBankView` retained under `<prefix>/bank/<field>` and `<prefix>/bank/status` after every reading
  * (or, with `windowMs`, once per window after the first reading: one computation over all N batteries per
- * poll round instead of N) and at once on every availability change. Scalar topics are published only when
+ * poll round instead of N) and at once when a battery goes offline. Scalar topics are published only when
  * their payload changed.
  */
 import type { Logger } from "../../../log/logger.js";
@@ -85,8 +85,11 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
           coalescer.schedule();
         }),
         ctx.bus.on("availability", (change) => {
-          member(change.batteryId).online = change.state === "online";
-          publishNow();
+          const online = change.state === "online";
+          member(change.batteryId).online = online;
+          // Offline counts at once. Online comes just before the reading that caused it, which publishes
+          // both: a battery back from an outage never counts with its pre-outage reading.
+          if (!online) publishNow();
         }),
         ctx.mqtt.onConnect(() => {
           sent.clear();

@@ -53,6 +53,19 @@ describe("bank view feature", () => {
     expect(mqtt.publishesTo("accusolar/bank/cell_min_v").at(-1)?.payload).toBe("");
   });
 
+  it("counts a battery back from an outage with its new reading, never its pre-outage one", async () => {
+    const { bus, mqtt } = await setup();
+    bus.emit("reading", makeReading({ batteryId: "1", time: clock.now(), currentA: -14 }));
+    bus.emit("reading", makeReading({ batteryId: "2", time: clock.now(), currentA: -14 }));
+    bus.emit("availability", { batteryId: "2", state: "offline", reason: "stale", time: clock.now() });
+    expect(mqtt.retainedPayload("accusolar/bank/current")).toBe("-14");
+    // the session says online just before the reading that proves it
+    bus.emit("availability", { batteryId: "2", state: "online", reason: "reading ok", time: clock.now() });
+    bus.emit("reading", makeReading({ batteryId: "2", time: clock.now(), currentA: 6 }));
+    const currents = mqtt.publishesTo("accusolar/bank/current").map((m) => m.payload);
+    expect(currents).toEqual(["-14", "-28", "-14", "-8"]);
+  });
+
   it("publishes an unchanged scalar only once but the status every time", async () => {
     const { bus, mqtt } = await setup();
     bus.emit("reading", makeReading({ batteryId: "1", time: clock.now() }));
