@@ -211,6 +211,16 @@ describe("doctor names each misconfiguration with its fix", () => {
       status: "fail",
       summary: expect.stringContaining("/usr/bin/node"),
     });
+    const python = "[Service]\nExecStart=/home/pi/bms-env/bin/python3 /home/pi/eco_worthy_bridge.py\n";
+    const old = await doctor({
+      files: ["/home/pi/bms-env/bin/python3"],
+      service: { ...base, unitText: python },
+    });
+    expect(old.result("service")).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("eco_worthy_bridge.py"),
+    });
+    expect(old.result("service").fix).toContain("docs/upgrade-from-python.md");
     const disabled = await doctor({ service: { ...base, enabled: "disabled" } });
     expect(disabled.result("service")).toMatchObject({
       status: "fail",

@@ -48,6 +48,18 @@ export const serviceCheck: Check = {
         facts,
       );
     }
+    const execStart = /^ExecStart=(.*)$/m.exec(facts.unitText)?.[1] ?? "";
+    if (!/bms-bridge/.test(execStart)) {
+      return withLog(
+        {
+          id: ID,
+          status: "fail",
+          summary: `${facts.unitPath} runs something else: ${execStart} (the original Python bridge?)`,
+          fix: "replace it: docs/upgrade-from-python.md, step 3",
+        },
+        facts,
+      );
+    }
     if (facts.enabled !== "enabled") {
       return withLog(
         {

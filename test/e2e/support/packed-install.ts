@@ -1,14 +1,17 @@
 /**
- * What a user gets: the project packed with `npm pack` (prepack builds it) from a copy of the checkout,
- * then installed GLOBALLY into an empty prefix with the install command the README documents. The copy
- * keeps the checkout's own dist/ untouched while other test files run; node_modules is linked, not copied.
+ * What a user gets: the project packed with `npm pack` (prepack builds it), then installed GLOBALLY into
+ * an empty prefix with the install command the README documents. The pack runs in a copy holding only the
+ * files the Dockerfile's build stage copies (after .dockerignore), so the image's build inputs are proven
+ * sufficient too; the copy keeps the checkout's own dist/ untouched while other test files run, and
+ * node_modules is linked where the image runs `npm ci`.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "./bridge-process.js";
+import { copyBuildContext } from "./docker-context.js";
 
 const run = promisify(execFile);
 
@@ -39,27 +42,10 @@ export function documentedAllowScripts(): string {
   return list;
 }
 
-/** Tracked and new (not ignored) files of the checkout: what a fresh clone would hold. */
-async function checkoutFiles(): Promise<string[]> {
-  const { stdout } = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
-    cwd: REPO_ROOT,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout.split("\0").filter((path) => path !== "");
-}
-
 export async function packAndInstallGlobally(): Promise<PackedInstall> {
   const work = mkdtempSync(join(tmpdir(), "bms-pack-"));
-  const stage = join(work, "checkout");
-  for (const path of await checkoutFiles()) {
-    mkdirSync(dirname(join(stage, path)), { recursive: true });
-    // a file deleted in the working tree but still tracked is simply not part of the copy
-    try {
-      cpSync(join(REPO_ROOT, path), join(stage, path));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
+  const stage = join(work, "context");
+  copyBuildContext(stage);
   symlinkSync(join(REPO_ROOT, "node_modules"), join(stage, "node_modules"), "dir");
   const env = { ...process.env, npm_config_update_notifier: "false" };
   const packed = await run("npm", ["pack", "--json", "--pack-destination", work], {
