@@ -29,7 +29,19 @@ export function usageError(message: string): BmsError {
   return new BmsError("USAGE", message);
 }
 
+/**
+ * `bms-emu --list-scenarios | head -3`: a reader that closed the pipe early is not a failure of ours, so
+ * stop quietly (exit 0) instead of dying on an unhandled EPIPE with a stack trace.
+ */
+function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT_OK);
+    throw error;
+  });
+}
+
 export async function runCli(program: Command, argv: string[]): Promise<void> {
+  exitQuietlyOnClosedStdout();
   // sub-commands copy these settings only when created, and they are registered before this runs
   for (const command of allCommands(program)) {
     command.exitOverride();

@@ -152,6 +152,19 @@ describe("the installed commands", () => {
     expect(await emu.stop("SIGINT")).toBe(0);
   });
 
+  it("service print: the unit runs the command's link in npm's bin directory, so updates need no new unit", async () => {
+    const { code, stdout } = await runInstalled("bms-bridge", [
+      "service",
+      "print",
+      "--address",
+      "A5:C2:37:3C:76:D2",
+      "--user",
+      "pi",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`\nExecStart=${process.execPath} ${installed.bin("bms-bridge")} run\n`);
+  });
+
   it("scan loads the installed native BLE modules (this machine has no adapter: a clear failure)", async () => {
     const { code, stderr } = await runInstalled("bms-bridge", ["scan", "--timeout", "1"]);
     expect(stderr).not.toMatch(/cannot load|Cannot find module|was compiled against/);
