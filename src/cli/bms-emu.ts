@@ -35,6 +35,10 @@ const program = new Command("bms-emu")
     "--mac <list>",
     "the batteries' MACs, comma-separated, battery 1 first (default: over BLE the controller's own address, else a random A5:C2:37:E0:xx:xx per process)",
   )
+  .option(
+    "--console [host:port]",
+    "serve the live web console and its API (default 127.0.0.1:8090; a non-loopback address needs the printed token)",
+  )
   .option("--quiet", "no live status line")
   .action(async (flags) => {
     await runEmu(flags, {

@@ -12,10 +12,13 @@ import {
   parseSeed,
   randomMacBase,
 } from "../emulator/cli-options.js";
+import { DEFAULT_CONSOLE } from "../emulator/console/defaults.js";
+import { startEmulatorConsole } from "../emulator/console/start.js";
 import { listScenarios } from "../emulator/scenario-files.js";
 import type { ServeRequest } from "../emulator/serve.js";
 import { formatStatusLine } from "../emulator/status-line.js";
 import { parseHciList } from "../transport/hci.js";
+import { systemClock } from "../util/clock.js";
 import { usageError } from "./run-cli.js";
 
 export interface EmuFlags {
@@ -34,6 +37,8 @@ export interface EmuFlags {
   quiet?: boolean;
   /** Comma-separated MACs, battery 1 first. */
   mac?: string;
+  /** `--console [HOST:PORT]`: true when given without a value (the default address). */
+  console?: string | boolean;
 }
 
 export interface EmuIo {
@@ -98,11 +103,32 @@ export async function runEmu(flags: EmuFlags, io: EmuIo): Promise<void> {
     const where = emulator.served.endpoints[i]?.map((e) => e.description).join(", ") || "not served";
     io.stdout.write(`bms-emu: #${i + 1} ${battery.address} ${battery.profile.bleName} serving ${where}\n`);
   });
+  const consoleAt = consoleAddress(flags.console);
+  const running = consoleAt
+    ? await startEmulatorConsole(emulator, { ...consoleAt, clock: systemClock }).catch(async (error) => {
+        await emulator.stop();
+        throw error;
+      })
+    : undefined;
+  if (running) {
+    io.stdout.write(`bms-emu: console ${running.server.url}\n`);
+    if (running.server.token)
+      io.stdout.write(
+        `bms-emu: console token ${running.server.token} (not loopback: send it as ?token=, X-Console-Token or Authorization: Bearer)\n`,
+      );
+  }
   const stopStatus = flags.quiet ? () => {} : startStatus(emulator, io);
   await io.waitForStop();
   stopStatus();
+  await running?.close();
   await emulator.stop();
   io.stdout.write("bms-emu: stopped\n");
+}
+
+function consoleAddress(flag: string | boolean | undefined): { host: string; port: number } | undefined {
+  if (flag === undefined || flag === false) return undefined;
+  if (flag === true) return { ...DEFAULT_CONSOLE };
+  return parseHostPort(flag, "--console");
 }
 
 function startStatus(emulator: Awaited<ReturnType<typeof startEmulator>>, io: EmuIo): () => void {

@@ -9,7 +9,7 @@ import { createFleet, fleetBatterySetup } from "./fleet.js";
 import { ReplayResponder } from "./replay.js";
 import { loadReplaySources } from "./replay-capture.js";
 import type { Scenario } from "./scenario.js";
-import { loadScenario, loadScenarioFile, scenarioBatteryOptions } from "./scenario-files.js";
+import { listScenarios, loadScenario, loadScenarioFile, scenarioBatteryOptions } from "./scenario-files.js";
 import { type Served, type ServeRequest, serveBatteries } from "./serve.js";
 
 export interface EmulatorAppOptions {
@@ -37,6 +37,7 @@ export interface RunningEmulator {
   served: Served;
   /** What battery `index` runs for a bundled scenario (the console's `scenario` control). */
   setupFor(scenarioName: string, index: number): Promise<BatterySetup>;
+  scenarioNames(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +85,7 @@ export async function startEmulator(options: EmulatorAppOptions): Promise<Runnin
       const scenarioBase = { ...(await scenarioBatteryOptions(next)), scenarioName: next.name };
       return fleetBatterySetup(scenarioBase, index, batteries.length, options.faults);
     },
+    scenarioNames: async () => (await listScenarios()).map((s) => s.name),
     stop: async () => {
       await served.close();
       for (const battery of batteries) battery.close();

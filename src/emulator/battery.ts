@@ -72,6 +72,7 @@ export class EmulatedBattery {
   #scenarioName: string | undefined;
   #responder!: Responder;
   #faults: Behavior[] = [];
+  #faultSpecs: FaultSpec[] = [];
   #consoleFaults: Behavior[] = [];
   #consoleFaultText: string[] = [];
   readonly #extraBehaviors: Behavior[];
@@ -143,7 +144,8 @@ export class EmulatedBattery {
     this.#model = new BatteryModel(this.#profile);
     this.#scenarioName = setup.scenarioName;
     this.#responder = setup.responder?.(this.#model) ?? new JbdResponder(this.#model);
-    this.#faults = (setup.faults ?? []).map(createFault);
+    this.#faultSpecs = [...(setup.faults ?? [])];
+    this.#faults = this.#faultSpecs.map(createFault);
     this.#timeline = new Timeline(setup.timeline ?? []);
     this.#timeline.advance(this.#model, 0);
     this.#anchorMs = this.clock.now();
@@ -166,6 +168,11 @@ export class EmulatedBattery {
 
   get online(): boolean {
     return this.#online;
+  }
+
+  /** The scenario's and the command line's faults. */
+  get faults(): readonly FaultSpec[] {
+    return this.#faultSpecs;
   }
 
   /** The faults set from the console (spec texts), on top of the scenario's and the command line's. */

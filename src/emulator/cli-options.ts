@@ -7,13 +7,13 @@ import { parseFaultSpec } from "./behaviors/parse-fault.js";
 const usage = (message: string): BmsError => new BmsError("USAGE", message);
 
 /** `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces); port 0 = any free port. */
-export function parseHostPort(text: string): { host: string; port: number } {
+export function parseHostPort(text: string, flag = "--tcp"): { host: string; port: number } {
   const colon = text.lastIndexOf(":");
-  if (colon < 0) throw usage(`--tcp "${text}" needs HOST:PORT (e.g. 127.0.0.1:8899)`);
+  if (colon < 0) throw usage(`${flag} "${text}" needs HOST:PORT (e.g. 127.0.0.1:8899)`);
   const host = text.slice(0, colon).replace(/^\[(.*)\]$/, "$1") || "0.0.0.0";
   const port = Number(text.slice(colon + 1));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw usage(`--tcp "${text}" has an invalid port (0–65535)`);
+    throw usage(`${flag} "${text}" has an invalid port (0–65535)`);
   return { host, port };
 }
 

@@ -312,6 +312,7 @@ export class BatteryModel {
       errorCounters: [...this.#errorCounters],
       demandA: this.#demandA,
       cellOffsetsMv: [...this.#cellOffsetsMv],
+      forcedOffMask: this.#forcedOffMask,
     };
   }
 }

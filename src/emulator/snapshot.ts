@@ -20,4 +20,6 @@ export interface BatterySnapshot {
   demandA: number;
   /** Per-cell offset added to the measured voltage, mV (console control `cell_offset_mv`). */
   cellOffsetsMv: number[];
+  /** Register 0xE1's mask: bit0 charge FET forced off, bit1 discharge FET forced off. */
+  forcedOffMask: number;
 }

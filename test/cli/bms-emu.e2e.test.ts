@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { connectBattery } from "../../src/connect.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -57,10 +58,14 @@ describe("bms-emu CLI", () => {
     expect(stderr).toContain(problem);
   });
 
-  it("serves a battery on --tcp 127.0.0.1:0, answers a raw client, prints status, stops on SIGTERM", async () => {
+  it("serves a battery on --tcp 127.0.0.1:0 and its console, answers a raw client, stops on SIGTERM", async () => {
     const proc = spawn(
       TSX,
-      [CLI, "--tcp", "127.0.0.1:0", "--scenario", "discharge", "--mac", "A5:C2:37:3C:76:D2"],
+      [
+        CLI,
+        ...["--tcp", "127.0.0.1:0", "--scenario", "discharge", "--mac", "A5:C2:37:3C:76:D2"],
+        ...["--console", "127.0.0.1:0"],
+      ],
       { cwd: ROOT },
     );
     child = proc;
@@ -88,6 +93,21 @@ describe("bms-emu CLI", () => {
     });
     expect(reply.subarray(0, 4)).toEqual(Buffer.from("DD040008", "hex"));
     expect(reply.at(-1)).toBe(0x77);
+
+    // the console: PATCH current_a, and the project's client reads it in the next 0x03
+    const consoleUrl = /bms-emu: console (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1] as string;
+    const answer = await fetch(`${consoleUrl}api/batteries/1`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ current_a: -50 }),
+    });
+    expect(answer.status).toBe(200);
+    const jbd = await connectBattery(`tcp:127.0.0.1:${port}`);
+    try {
+      expect((await jbd.client.readBasicInfo()).currentA).toBe(-50);
+    } finally {
+      await jbd.close();
+    }
 
     proc.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -16,30 +16,40 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
 const CLI = join(ROOT, "src/cli/bms-bridge.ts");
 
+/** The demo as `npm start` runs it; `output()` is everything it printed so far. */
+function startDemo(args: string[]) {
+  const child = spawn(TSX, [CLI, "demo", ...args], { cwd: ROOT });
+  let text = "";
+  child.stdout.on("data", (d) => {
+    text += String(d);
+  });
+  child.stderr.on("data", (d) => {
+    text += String(d);
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, output: () => text, exited };
+}
+
 describe("bms-bridge demo", () => {
   it("serves emulated batteries through the embedded broker and stops on SIGINT", async () => {
-    const child = spawn(
-      TSX,
-      [CLI, "demo", "--count", "3", "--port", "0", "--no-ws", "--poll-interval", "1"],
-      {
-        cwd: ROOT,
-      },
-    );
-    let output = "";
-    child.stdout.on("data", (d) => {
-      output += String(d);
-    });
-    child.stderr.on("data", (d) => {
-      output += String(d);
-    });
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const { child, output, exited } = startDemo([
+      ...["--count", "3", "--port", "0", "--no-ws", "--poll-interval", "1"],
+      ...["--console", "127.0.0.1:0"],
+    ]);
     try {
       const started = Date.now() + 90_000;
-      while (!/Published →/.test(output) && Date.now() < started) await new Promise((r) => setTimeout(r, 50));
-      const port = Number(/broker\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      while (!/Published →/.test(output()) && Date.now() < started)
+        await new Promise((r) => setTimeout(r, 50));
+      const port = Number(/broker\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(output())?.[1]);
       expect(port).toBeGreaterThan(0);
-      expect(output).toContain(`watch       mosquitto_sub -h localhost -p ${port} -t 'accusolar/#' -v`);
-      expect(output).toMatch(
+      expect(output()).toContain(`watch       mosquitto_sub -h localhost -p ${port} -t 'accusolar/#' -v`);
+      expect(output()).toContain(
+        `control     mosquitto_pub -h localhost -p ${port} -t 'accusolar/emu/1/set/current_a' -m -50`,
+      );
+      const consoleUrl = /console\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output())?.[1] as string;
+      const batteries = (await (await fetch(`${consoleUrl}api/batteries`)).json()) as Array<{ n: number }>;
+      expect(batteries.map((b) => b.n)).toEqual([1, 2, 3]);
+      expect(output()).toMatch(
         /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO \[\d\] Published → [\d.]+V \| [-\d.]+A \| SoC \d+% \|/m,
       );
       const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4 });
@@ -59,11 +69,41 @@ describe("bms-bridge demo", () => {
       }
       expect(Number(seen.get("accusolar/battery/voltage"))).toBeGreaterThan(10);
       expect(seen.get("accusolar/bridge/state")).toBe("online");
+      // the demo's MQTT control: battery 2 draws 50 A, and the bridge publishes what it then reads
+      await client.publishAsync("accusolar/emu/2/set/current_a", "-50");
+      const published = Date.now() + 30_000;
+      while (seen.get("accusolar/battery/2/current") !== "-50.00" && Date.now() < published)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(seen.get("accusolar/battery/2/current")).toBe("-50.00");
       await client.endAsync();
       child.kill("SIGINT");
       expect(await exited).toBe(0);
     } finally {
       child.kill("SIGKILL");
+    }
+  }, 180_000);
+
+  it("keeps running when the console's port is taken, and says so in one line", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const busy = (blocker.address() as { port: number }).port;
+    const { child, output, exited } = startDemo(["--port", "0", "--no-ws", "--console", `127.0.0.1:${busy}`]);
+    try {
+      const started = Date.now() + 90_000;
+      while (!/Published →/.test(output()) && Date.now() < started)
+        await new Promise((r) => setTimeout(r, 50));
+      const lines = output()
+        .split("\n")
+        .filter((l) => l.includes(`${busy}`));
+      expect(lines).toEqual([
+        `  console     not started: console 127.0.0.1:${busy} is already in use (choose another with --console HOST:PORT)`,
+      ]);
+      expect(output()).toMatch(/INFO Published → /);
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      blocker.close();
     }
   }, 180_000);
 

@@ -5,6 +5,9 @@
 import type { Command } from "commander";
 import { startBridge } from "../../bridge/bridge.js";
 import type { BridgeConfig } from "../../config/config.js";
+import { parseHostPort, randomMacBase } from "../../emulator/cli-options.js";
+import { DEFAULT_CONSOLE } from "../../emulator/console/defaults.js";
+import { isBmsError } from "../../errors.js";
 import { systemClock } from "../../util/clock.js";
 import { configFromCommand, processLogger } from "../config-options.js";
 import { usageError } from "../run-cli.js";
@@ -18,6 +21,8 @@ interface DemoFlags extends Record<string, unknown> {
   port: string;
   wsPort: string;
   ws: boolean;
+  /** HOST:PORT, or false with --no-console. */
+  console: string | false;
 }
 
 export function registerDemo(program: Command): void {
@@ -33,6 +38,12 @@ export function registerDemo(program: Command): void {
     .option("-p, --port <port>", "MQTT port of the embedded broker", "1883")
     .option("--ws-port <port>", "MQTT over WebSocket port", "8083")
     .option("--no-ws", "no WebSocket listener")
+    .option(
+      "--console <host:port>",
+      "the live web console and its API (a non-loopback address needs the printed token)",
+      `${DEFAULT_CONSOLE.host}:${DEFAULT_CONSOLE.port}`,
+    )
+    .option("--no-console", "no web console (the MQTT controls stay)")
     .option("--poll-interval <seconds>", "seconds between reads (default 5)")
     .option("--topic-prefix <prefix>", "first topic level (default accusolar)")
     .option("--log-level <level>", "debug, info, warn or error")
@@ -43,19 +54,28 @@ export function registerDemo(program: Command): void {
       const brokerPort = wholeNumber("--port", flags.port, 0, 65_535);
       const wsPort = flags.ws ? wholeNumber("--ws-port", flags.wsPort, 0, 65_535) : null;
       const speed = flags.speed === undefined ? undefined : positive("--speed", flags.speed);
+      const consoleAt = flags.console === false ? undefined : parseHostPort(flags.console, "--console");
       const names = Array.from({ length: count }, (_, i) => `emu${i + 1}`); // memory:emuN, see below
       // the demo's batteries and broker are its own: the user's BMS_ADDRESS / MQTT_* do not apply here
-      const { port: _brokerPort, ...configFlags } = flags;
+      const { port: _brokerPort, console: _console, ...configFlags } = flags;
       const base = await configFromCommand(
         { ...configFlags, address: names.map((n) => `memory:${n}`) },
         { env: {} },
       );
       const logger = processLogger(base.log.level, base.log.json, (line) => process.stdout.write(line));
       // only the demo needs the broker (aedes, ws) and the emulator: `run` does not load them
-      const [{ startBroker }, { startEmulator }, { linkToBattery }] = await Promise.all([
+      const [
+        { startBroker },
+        { startEmulator },
+        { linkToBattery },
+        { consoleFor, startEmulatorConsole },
+        { startMqttControl },
+      ] = await Promise.all([
         import("../../broker/broker.js"),
         import("../../emulator/app.js"),
         import("../../emulator/memory-link.js"),
+        import("../../emulator/console/start.js"),
+        import("../../emulator/console/mqtt-control.js"),
       ]);
       const broker = await startBroker({ port: brokerPort, wsPort, logger: logger.child("broker") });
       const emulator = await startEmulator({
@@ -64,6 +84,7 @@ export function registerDemo(program: Command): void {
         serve: [],
         ...(flags.scenario !== undefined && { scenario: flags.scenario }),
         ...(speed !== undefined && { speed }),
+        macBase: randomMacBase(),
       }).catch(async (error: unknown) => {
         await broker.close();
         throw error;
@@ -80,7 +101,30 @@ export function registerDemo(program: Command): void {
       const memory = new Map(
         emulator.batteries.map((battery, i) => [`emu${i + 1}`, () => linkToBattery(battery)] as const),
       );
-      process.stdout.write(banner(broker.urls, count, flags.scenario ?? "default", emulator.speed, config));
+      const core = consoleFor(emulator, systemClock);
+      const consoleRun = consoleAt
+        ? await startEmulatorConsole(emulator, { ...consoleAt, clock: systemClock }, core).catch(
+            (error: unknown) => {
+              // the console is a convenience: a busy port must not cost the user the demo
+              if (isBmsError(error)) return error.message;
+              throw error;
+            },
+          )
+        : undefined;
+      const control = await startMqttControl(core, {
+        url: config.mqtt.url,
+        prefix: config.mqtt.topicPrefix,
+        logger: logger.child("emu"),
+      });
+      const consoleLine =
+        consoleRun === undefined
+          ? "off (--no-console)"
+          : typeof consoleRun === "string"
+            ? `not started: ${consoleRun} (choose another with --console HOST:PORT)`
+            : consoleRun.server.url;
+      process.stdout.write(
+        banner(broker.urls, count, flags.scenario ?? "default", emulator.speed, config, consoleLine),
+      );
       const bridge = await startBridge({
         config,
         logger,
@@ -90,6 +134,8 @@ export function registerDemo(program: Command): void {
       });
       logger.info(`${await stopped} received, stopping`);
       await bridge.stop();
+      await control.close();
+      if (typeof consoleRun === "object") await consoleRun.close();
       await emulator.stop();
       await broker.close();
     });
@@ -101,6 +147,7 @@ function banner(
   scenario: string,
   speed: number,
   config: BridgeConfig,
+  consoleLine: string,
 ): string {
   const port = config.mqtt.port;
   const prefix = config.mqtt.topicPrefix;
@@ -112,6 +159,8 @@ function banner(
     `  batteries   ${count} emulated DP04S007L4S200A (scenario ${scenario}, ${speed}× time)`,
     `  watch       mosquitto_sub -h localhost${portFlag} -t '${prefix}/#' -v`,
     `  Accu-Solar  source BMS BRIDGE, broker localhost:${port}`,
+    `  console     ${consoleLine}`,
+    `  control     mosquitto_pub -h localhost${portFlag} -t '${prefix}/emu/1/set/current_a' -m -50`,
     "  stop        Ctrl-C",
     "",
     "",

@@ -71,3 +71,21 @@ export function parseFaultSpec(text: string): Parsed {
   }
   return { ok: true, spec };
 }
+
+/** A spec as text again (`drop,p=0.3`), for showing the faults a battery runs. */
+export function formatFaultSpec(spec: FaultSpec): string {
+  const value =
+    spec.value === undefined
+      ? ""
+      : spec.value instanceof Uint8Array
+        ? `:${[...spec.value].map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join("")}`
+        : `:${spec.value}`;
+  const options: Array<[string, number | undefined]> = [
+    ["p", spec.probability],
+    ["every", spec.every],
+    ["from", spec.fromS],
+    ["to", spec.toS],
+  ];
+  const tail = options.filter(([, v]) => v !== undefined).map(([k, v]) => `,${k}=${v}`);
+  return `${spec.kind}${value}${tail.join("")}`;
+}
