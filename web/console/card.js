@@ -20,16 +20,11 @@ export function h(tag, attributes = {}, ...children) {
   return node;
 }
 
-function metric(label, unit) {
+function metric(label, unitText) {
   const value = h("span", { class: "value" });
-  const box = h(
-    "div",
-    { class: "metric" },
-    h("span", { class: "label", text: label }),
-    value,
-    h("span", { class: "unit", text: unit }),
-  );
-  return { box, value };
+  const unit = h("span", { class: "unit", text: unitText });
+  const box = h("div", { class: "metric" }, h("span", { class: "label", text: label }), value, unit);
+  return { box, value, unit };
 }
 
 function duration(seconds) {
