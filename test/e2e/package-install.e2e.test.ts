@@ -83,11 +83,12 @@ const ALLOWED = [
   /^fixtures\/scenarios\/[^/]+\.yaml$/,
   /^fixtures\/scenarios\/captures\/[^/]+$/,
   /^scripts\/vble\/af-alg-shim\.c$/,
+  /^web\/console\/[^/]+\.(html|css|js)$/,
   /^(package\.json|npm-shrinkwrap\.json|README\.md|CHANGELOG\.md|LICENSE)$/,
 ];
 
 describe("the packed tarball", () => {
-  it("holds what the commands, the scenarios and the lab need, and nothing else", () => {
+  it("holds what the commands, the scenarios, the console and the lab need, and nothing else", () => {
     const paths = installed.files.map((file) => file.path);
     expect(paths.filter((path) => !ALLOWED.some((re) => re.test(path)))).toEqual([]);
     const needed = [
@@ -101,6 +102,7 @@ describe("the packed tarball", () => {
       "npm-shrinkwrap.json",
       "CHANGELOG.md",
       "LICENSE",
+      ...readdirSync(join(REPO_ROOT, "web/console")).map((name) => `web/console/${name}`),
       ...readdirSync(join(REPO_ROOT, "fixtures/scenarios"))
         .filter((name) => name.endsWith(".yaml"))
         .map((name) => `fixtures/scenarios/${name}`),
@@ -132,9 +134,17 @@ describe("the installed commands", () => {
     expect(stdout).toMatch(/"voltage_v":13\.75/);
   });
 
-  it("run the demo: embedded broker, emulated battery and bridge, stopped by SIGINT", async () => {
-    const demo = spawnInstalled("bms-bridge", ["demo", "--port", "0", "--no-ws", "--poll-interval", "1"]);
+  it("run the demo: embedded broker, emulated battery, bridge and console, stopped by SIGINT", async () => {
+    const demo = spawnInstalled("bms-bridge", [
+      ...["demo", "--port", "0", "--no-ws", "--poll-interval", "1"],
+      ...["--console", "127.0.0.1:0"],
+    ]);
+    const consoleLine = await demo.waitForLine(/console\s+http:\/\/127\.0\.0\.1:\d+\//, 60_000);
     await demo.waitForLine(/INFO Published → [\d.]+V \| [-\d.]+A \| SoC \d+%/, 60_000);
+    // the console's page is served from the files the package ships (web/console)
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(consoleLine)?.[1] as string;
+    for (const file of ["", "console.js", "console.css"])
+      expect((await fetch(`${url}${file}`)).status).toBe(200);
     expect(await demo.stop("SIGINT")).toBe(0);
   });
 
