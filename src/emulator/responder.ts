@@ -154,7 +154,7 @@ export class JbdResponder implements Responder {
     return STATUS.ok;
   }
 
-  /** 0xA0–0xA2 take the same length-prefixed text they answer with (jbd-protocol §5). */
+  /** 0xA0–0xA2 take the same length-prefixed text they answer with (docs/protocol.md §5). */
   #writeString(register: number, data: Uint8Array): number {
     if (!this.#factoryMode) return STATUS.operationError;
     const text = decodeEepromString(data);

@@ -13,7 +13,7 @@ export interface BatterySnapshot {
   temperaturesC: number[];
   protectionRaw: number;
   balanceRaw: number;
-  /** bit0 charge FET on, bit1 discharge FET on (jbd-protocol §3). */
+  /** bit0 charge FET on, bit1 discharge FET on (docs/protocol.md §3). */
   fetRaw: number;
   errorCounters: number[];
   /** What the load or charger asks for, A, before the FETs gate it. */

@@ -2,7 +2,7 @@
  * The base layer of a connection, by medium. Over BLE a reply leaves as notifications of at most 20 bytes
  * (ATT MTU 23), all at once. Over a wire (UART/RS485, and a TCP gateway in front of one) the BMS sends at
  * 9600 baud, 10 bits a byte: a reply is not there before its last byte has crossed the line, ~1 ms a
- * byte (jbd-protocol §1 is the 9600 8N1 line; docs/cli-emu.md "What it answers" says how it is paced).
+ * byte (docs/protocol.md §1: 9600 8N1; docs/cli-emu.md "What it answers" says how it is paced).
  * Faults still apply on top: `split` re-cuts the pieces, `delay` adds to the wire time.
  */
 
@@ -23,7 +23,7 @@ export interface WirePacing {
 export const wirePacingForBaud = (baudRate: number, pieceBytes?: number): WirePacing =>
   pieceBytes === undefined ? { msPerByte: 10_000 / baudRate } : { msPerByte: 10_000 / baudRate, pieceBytes };
 
-/** The JBD default line (jbd-protocol §1), gateway-style delivery. */
+/** The JBD default line (docs/protocol.md §1), gateway-style delivery. */
 export const WIRE_9600: WirePacing = wirePacingForBaud(9600);
 
 export type Medium = { kind: "ble"; notifySize: number } | { kind: "wire"; pacing: WirePacing };
