@@ -16,6 +16,7 @@ COPY tsconfig.json tsconfig.build.json tsconfig.vble.json README.md CHANGELOG.md
 COPY src ./src
 COPY scripts/vble ./scripts/vble
 COPY fixtures/scenarios ./fixtures/scenarios
+COPY web/console ./web/console
 RUN npm pack --pack-destination /pkg
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
