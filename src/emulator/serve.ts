@@ -5,13 +5,15 @@
 import { BmsError } from "../errors.js";
 import type { HciSelection } from "../transport/hci.js";
 import type { EmulatedBattery } from "./battery.js";
+import type { WirePacing } from "./behaviors/media.js";
 import { serveSerial } from "./serial-port.js";
 import { serveTcp } from "./tcp-server.js";
 
 /** What the user asked to serve on, before it is spread over the batteries. */
+/** `pacing`: the wire's line time (behaviors/media.ts); default 9600 baud, `{ msPerByte: 0 }` = none. */
 export type ServeRequest =
-  | { kind: "tcp"; host: string; port: number }
-  | { kind: "serial"; paths: string[]; baudRate?: number }
+  | { kind: "tcp"; host: string; port: number; pacing?: WirePacing }
+  | { kind: "serial"; paths: string[]; baudRate?: number; pacing?: WirePacing }
   | { kind: "ble"; hcis: HciSelection[] };
 
 export interface Endpoint {
@@ -34,6 +36,7 @@ export const TRANSPORTS: StarterTable = {
     const server = await serveTcp(battery, {
       host: request.host,
       port: request.port === 0 ? 0 : request.port + index,
+      ...(request.pacing && { pacing: request.pacing }),
     });
     return {
       description: `tcp ${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`,
@@ -48,8 +51,11 @@ export const TRANSPORTS: StarterTable = {
   serial: async (battery, index, request) => {
     const path = request.paths[index];
     if (path === undefined) return undefined;
-    const options = request.baudRate === undefined ? { path } : { path, baudRate: request.baudRate };
-    const serial = await serveSerial(battery, options);
+    const serial = await serveSerial(battery, {
+      path,
+      ...(request.baudRate !== undefined && { baudRate: request.baudRate }),
+      ...(request.pacing && { pacing: request.pacing }),
+    });
     return { description: `serial ${serial.path}`, close: () => serial.close() };
   },
   // Battery i advertises on the i-th HCI controller (one controller per battery); bleno loads lazily.

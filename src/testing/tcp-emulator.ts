@@ -7,6 +7,7 @@ import {
   type EmulatedBattery,
   type EmulatedBatteryOptions,
 } from "../emulator/battery.js";
+import type { WirePacing } from "../emulator/behaviors/media.js";
 import { serveTcp } from "../emulator/tcp-server.js";
 
 export interface TcpEmulator {
@@ -19,11 +20,12 @@ export interface TcpEmulator {
 }
 
 export async function startTcpEmulator(
-  options: EmulatedBatteryOptions & { host?: string; battery?: EmulatedBattery } = {},
+  options: EmulatedBatteryOptions & { host?: string; battery?: EmulatedBattery; pacing?: WirePacing } = {},
 ): Promise<TcpEmulator> {
-  const { host = "127.0.0.1", battery: given, ...batteryOptions } = options;
+  const { host = "127.0.0.1", battery: given, pacing, ...batteryOptions } = options;
   const battery = given ?? createEmulatedBattery(batteryOptions);
-  const server = await serveTcp(battery, { host, port: 0 });
+  // the 9600-baud line behind the gateway by default; `{ msPerByte: 0 }` answers at once
+  const server = await serveTcp(battery, pacing ? { host, port: 0, pacing } : { host, port: 0 });
   return {
     battery,
     host,

@@ -4,8 +4,10 @@
  */
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { connectBattery } from "../../src/connect.js";
 import { createEmulatedBattery, type EmulatedBattery } from "../../src/emulator/battery.js";
 import { WIRE_9600, wirePacingForBaud } from "../../src/emulator/behaviors/media.js";
+import { serveBatteries } from "../../src/emulator/serve.js";
 import { type RunningTcpServer, serveTcp } from "../../src/emulator/tcp-server.js";
 import { decodeBasicInfo } from "../../src/protocol/registers/basic-info.js";
 import type { ResponseFrame } from "../../src/protocol/types.js";
@@ -108,5 +110,27 @@ describe("the TCP server paces by default", () => {
     const info = decodeBasicInfo((frame as ResponseFrame).data);
     expect(info.ok && info.value.voltageV).toBe(13.45);
     socket.destroy();
+  });
+});
+
+describe("pacing is the caller's choice", () => {
+  it("a serve request with { msPerByte: 0 } answers at once (fast tests)", async () => {
+    const clock = new ManualClock();
+    const battery = createEmulatedBattery({ clock, speed: 0 });
+    const served = await serveBatteries(
+      [battery],
+      [{ kind: "tcp", host: "127.0.0.1", port: 0, pacing: { msPerByte: 0 } }],
+    );
+    try {
+      const jbd = await connectBattery(`tcp:127.0.0.1:${served.endpoints[0]?.[0]?.port}`);
+      try {
+        // no clock.tick(): with pacing the reply would wait on the manual clock for ever
+        expect((await jbd.client.readBasicInfo()).voltageV).toBe(13.45);
+      } finally {
+        await jbd.close();
+      }
+    } finally {
+      await served.close();
+    }
   });
 });

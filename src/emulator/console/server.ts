@@ -19,6 +19,7 @@ export const CONSOLE_WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 
 const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
+  "/controls.css": { file: "controls.css", type: "text/css; charset=utf-8" },
   "/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
   "/card.js": { file: "card.js", type: "text/javascript; charset=utf-8" },
   "/controls.js": { file: "controls.js", type: "text/javascript; charset=utf-8" },

@@ -70,7 +70,14 @@ describe("the console API", () => {
     expect(page.status).toBe(200);
     expect(page.type).toContain("text/html");
     expect(page.body).toContain('<script type="module" src="/console.js">');
-    for (const file of ["/console.js", "/card.js", "/controls.js", "/chart.js", "/console.css"])
+    for (const file of [
+      "/console.js",
+      "/card.js",
+      "/controls.js",
+      "/chart.js",
+      "/console.css",
+      "/controls.css",
+    ])
       expect((await http(`${base}${file}`)).status).toBe(200);
     const all = (await http(`${base}/api/batteries`)).json() as Array<{ n: number; soc_pct: number }>;
     expect(all.map((b) => [b.n, b.soc_pct])).toEqual([
