@@ -14,9 +14,15 @@ import { type AdapterOpener, createBatteryLinkOpener, type MemoryConnector } fro
 import type { Clock } from "../util/clock.js";
 import { Poller } from "./device/poller.js";
 import { EventBus } from "./event-bus.js";
-import { DEFAULT_FEATURES, type FeatureContext, type FeatureFactory } from "./features/default-features.js";
+import {
+  bankWindowMs,
+  DEFAULT_FEATURES,
+  type FeatureContext,
+  type FeatureFactory,
+} from "./features/default-features.js";
 import { MqttConnection } from "./mqtt/connection.js";
 import type { MqttPort } from "./mqtt/port.js";
+import { type BridgeState, createBridgeState } from "./state/bridge-state.js";
 import type { BridgeFeature } from "./types.js";
 
 export { DEFAULT_FEATURES, type FeatureContext, type FeatureFactory };
@@ -43,6 +49,8 @@ export interface BridgeContext {
 
 export interface RunningBridge {
   bus: EventBus;
+  /** The battery store and the bank the features read. */
+  state: BridgeState;
   mqtt: MqttPort;
   poller: Poller;
   /** Stops polling (links closed), then the features, then MQTT (bridge state `offline` published). */
@@ -88,7 +96,12 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     ...(ctx.random !== undefined && { random: ctx.random }),
   });
   const version = ctx.version ?? "unknown";
-  const featureCtx: FeatureContext = { config, version, logger, clock, bus, mqtt, device: poller };
+  // The store listens before any feature, so each feature's handler sees the event's battery updated.
+  const state = createBridgeState(
+    { bus, clock },
+    { batteryIds: config.batteries.map((b) => b.id), bankWindowMs: bankWindowMs(config) },
+  );
+  const featureCtx: FeatureContext = { config, version, logger, clock, bus, mqtt, device: poller, state };
   const features = (ctx.features ?? DEFAULT_FEATURES)
     .map((make) => make(featureCtx))
     .filter((feature): feature is BridgeFeature => feature !== undefined);
@@ -100,7 +113,10 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
       await feature.start();
       started.push(feature);
     }
+    // after the features: their handlers of a reading or an outage run before the bank it changes
+    state.bank.attach();
   } catch (error) {
+    state.store.detach();
     for (const feature of started.reverse()) await feature.stop().catch(() => undefined);
     await ownConnection?.stop();
     await capture?.close();
@@ -116,16 +132,19 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
       await poller.stop();
       await links.close();
       await capture?.close();
+      // nothing is computed after stop: a pending bank window is dropped
+      state.bank.detach();
       for (const feature of [...started].reverse()) {
         await feature
           .stop()
           .catch((error: unknown) => logger.warn(`${feature.name} did not stop cleanly: ${String(error)}`));
       }
+      state.store.detach();
       if (ownConnection) await stopWithin(ownConnection, MQTT_STOP_LIMIT_MS, clock, logger);
     })();
     return stopping;
   };
-  return { bus, mqtt, poller, stop };
+  return { bus, state, mqtt, poller, stop };
 }
 
 /** `--capture FILE`: every link records its chunks (src/transport/capture). */

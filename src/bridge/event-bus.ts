@@ -1,7 +1,9 @@
 /**
  * The typed event bus bridge features talk over (Z2M-style, without globals): the poller emits,
- * the publisher, availability, Home Assistant discovery, energy counters and bank view listen.
+ * the battery store, the publisher, Home Assistant discovery, energy counters and bank view listen; the bank
+ * tracker emits the bank it computed.
  */
+import type { BankUpdate } from "./state/bank-tracker.js";
 import type { AvailabilityChange, BatteryReading } from "./types.js";
 
 export interface BridgeEventMap {
@@ -11,6 +13,8 @@ export interface BridgeEventMap {
   availability: AvailabilityChange;
   /** The model string (0x05) or other static device facts became known or changed. */
   deviceInfo: { batteryId: string; address: string; model?: string; softwareVersionRaw?: number };
+  /** The bank was recomputed (state/bank-tracker.ts): once per window, at once when a battery goes offline. */
+  bank: BankUpdate;
 }
 
 type Listener<T> = (payload: T) => void;

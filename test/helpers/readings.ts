@@ -2,6 +2,8 @@
  * Flat BatteryReading specs for the energy and bank tests, built on the shared `sampleReading`. The defaults
  * are round numbers (13.2 V, 0 A, SoC 50 %, 140 of 280 Ah) so hand-worked expectations stay simple.
  */
+import type { BankMember } from "../../src/bridge/state/bank.js";
+import { valuesFromReading } from "../../src/bridge/state/battery-values.js";
 import type { BatteryReading } from "../../src/bridge/types.js";
 import type { BasicInfo } from "../../src/protocol/registers/basic-info.js";
 import { sampleReading } from "../../src/testing/index.js";
@@ -47,4 +49,48 @@ export function makeReading(spec: ReadingSpec): BatteryReading {
     cellsMv: spec.cellsMv ?? [3300, 3300, 3300, 3300],
     basic,
   });
+}
+
+/** Bank members (keyed by battery id, in the order given) from reading specs. */
+export function bankMembers(...specs: Array<ReadingSpec & { batteryId: string }>): Map<string, BankMember> {
+  return new Map(
+    specs.map((spec) => [spec.batteryId, { time: spec.time, values: valuesFromReading(makeReading(spec)) }]),
+  );
+}
+
+/**
+ * Three batteries in parallel, discharging at 29.5 A in all; battery 2 reports a full-charge capacity of
+ * 270 Ah (nominal 280) and a 60 mV cell spread (Warning). Battery 2 was read `laterMs` after the others.
+ */
+export function threeBatteries(time: number, laterMs = 0): Map<string, BankMember> {
+  return bankMembers(
+    {
+      batteryId: "1",
+      time,
+      voltageV: 13.2,
+      currentA: -20,
+      socPct: 60,
+      remainingAh: 168,
+      cellsMv: [3300, 3310, 3305, 3295],
+    },
+    {
+      batteryId: "2",
+      time: time + laterMs,
+      voltageV: 13.3,
+      currentA: -10,
+      socPct: 70,
+      remainingAh: 196,
+      fullChargeAh: 270,
+      cellsMv: [3320, 3380, 3330, 3325],
+    },
+    {
+      batteryId: "3",
+      time,
+      voltageV: 13.26,
+      currentA: 0.5,
+      socPct: 62,
+      remainingAh: 170,
+      cellsMv: [3310, 3312, 3311, 3313],
+    },
+  );
 }

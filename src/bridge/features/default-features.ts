@@ -9,6 +9,7 @@ import type { Clock } from "../../util/clock.js";
 import type { EventBus } from "../event-bus.js";
 import type { MqttPort } from "../mqtt/port.js";
 import { AccuSolarPublisher, defaultMessageExpiryS } from "../publish/accu-solar-publisher.js";
+import type { BridgeState } from "../state/bridge-state.js";
 import type { BridgeFeature } from "../types.js";
 import { createBankFeature } from "./bank/bank-feature.js";
 import { createControlFeature, type ExclusiveRunner } from "./control/control-feature.js";
@@ -26,6 +27,8 @@ export interface FeatureContext {
   mqtt: MqttPort;
   /** Runs work between polls of one battery (MOSFET control). */
   device: ExclusiveRunner;
+  /** The battery store and the bank every feature reads. */
+  state: BridgeState;
 }
 
 export type FeatureFactory = (ctx: FeatureContext) => BridgeFeature | undefined;
@@ -48,69 +51,49 @@ export function bankWindowMs(config: BridgeConfig): number {
   return Math.min(200, Math.floor(fastestPollMs / 4));
 }
 
-/** The features a bridge runs unless told otherwise. */
+/** The features a bridge runs unless told otherwise; a new feature is one folder and one line here. */
 export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
-  ({ config, logger, clock, bus, mqtt }) =>
-    new AccuSolarPublisher(
-      { bus, mqtt, logger: logger.child("publisher"), clock },
-      {
-        prefix: config.mqtt.topicPrefix,
-        qos: config.mqtt.qos,
-        batteryIds: config.batteries.map((b) => b.id),
-        messageExpiryS: defaultMessageExpiryS(slowestPollMs(config) / 1000),
-        bankWindowMs: bankWindowMs(config),
-      },
-    ),
-  ({ config, logger, clock, bus, mqtt }) =>
-    config.batteries.length > 1
-      ? createBankFeature(
-          { bus, mqtt, logger, clock },
-          {
-            prefix: config.mqtt.topicPrefix,
-            batteryIds: config.batteries.map((b) => b.id),
-            windowMs: bankWindowMs(config),
-          },
-        )
+  (ctx) =>
+    new AccuSolarPublisher(ctx, {
+      prefix: ctx.config.mqtt.topicPrefix,
+      qos: ctx.config.mqtt.qos,
+      messageExpiryS: defaultMessageExpiryS(slowestPollMs(ctx.config) / 1000),
+    }),
+  (ctx) =>
+    ctx.config.batteries.length > 1
+      ? createBankFeature(ctx, { prefix: ctx.config.mqtt.topicPrefix, qos: ctx.config.mqtt.qos })
       : undefined,
-  ({ config, logger, clock, bus, mqtt, version }) =>
+  ({ config, version, ...ctx }) =>
     config.mqtt.haDiscovery
-      ? createHaDiscovery(
-          { bus, mqtt, logger, clock },
-          {
-            prefix: config.mqtt.topicPrefix,
-            discoveryPrefix: config.mqtt.haDiscoveryPrefix,
-            pollIntervalS: config.bridge.pollIntervalS,
-            // id, address, name (HA device name), pollIntervalS (that battery's expire_after)
-            batteries: config.batteries,
-            energy: config.bridge.energyStateFile !== undefined,
-            control: config.bridge.allowControl,
-            // The bank view runs with more than one battery (the factory above).
-            bank: config.batteries.length > 1,
-            swVersion: version,
-          },
-        )
+      ? createHaDiscovery(ctx, {
+          prefix: config.mqtt.topicPrefix,
+          qos: config.mqtt.qos,
+          discoveryPrefix: config.mqtt.haDiscoveryPrefix,
+          pollIntervalS: config.bridge.pollIntervalS,
+          // id, address, name (HA device name), pollIntervalS (that battery's expire_after)
+          batteries: config.batteries,
+          energy: config.bridge.energyStateFile !== undefined,
+          control: config.bridge.allowControl,
+          // The bank view runs with more than one battery (the factory above).
+          bank: config.batteries.length > 1,
+          swVersion: version,
+        })
       : undefined,
-  ({ config, logger, clock, bus, mqtt }) =>
+  ({ config, ...ctx }) =>
     config.bridge.energyStateFile === undefined
       ? undefined
-      : createEnergyFeature(
-          { bus, mqtt, logger, clock },
-          {
-            prefix: config.mqtt.topicPrefix,
-            statePath: config.bridge.energyStateFile,
-            maxGapMs: 3 * slowestPollMs(config),
-            batteries: config.batteries.map(({ id, address }) => ({ id, address })),
-            bankWindowMs: bankWindowMs(config),
-          },
-        ),
-  ({ config, logger, clock, mqtt, device }) =>
-    createControlFeature(
-      { logger, clock, mqtt, device },
-      {
-        prefix: config.mqtt.topicPrefix,
-        allowControl: config.bridge.allowControl,
-        batteryIds: config.batteries.map((b) => b.id),
-        qos: config.mqtt.qos,
-      },
-    ),
+      : createEnergyFeature(ctx, {
+          prefix: config.mqtt.topicPrefix,
+          qos: config.mqtt.qos,
+          statePath: config.bridge.energyStateFile,
+          maxGapMs: 3 * slowestPollMs(config),
+          batteries: config.batteries.map(({ id, address }) => ({ id, address })),
+        }),
+  ({ config, ...ctx }) =>
+    createControlFeature(ctx, {
+      prefix: config.mqtt.topicPrefix,
+      allowControl: config.bridge.allowControl,
+      batteryIds: config.batteries.map((b) => b.id),
+      qos: config.mqtt.qos,
+    }),
 ];

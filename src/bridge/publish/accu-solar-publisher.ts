@@ -1,46 +1,41 @@
 /**
- * The Accu-Solar publisher: listens on the EventBus and keeps the retained `<prefix>/…` topic tree true.
- * - every reading → the battery's `<prefix>/battery/<id>/…` set, then the plain topics (that battery, or the
- *   bank of all online batteries), then `<prefix>/system/health` (the worst health). With several batteries
- *   and a `bankWindowMs`, the bank is recomputed once per window after the first reading that changed it
- *   (one complete set with every reading of the window) instead of on every reading: O(N) per poll round,
- *   not O(N²);
+ * The Accu-Solar publisher: keeps the retained `<prefix>/…` topic tree true, reading the shared battery
+ * state (state/battery-store.ts) and the one bank (state/bank-tracker.ts).
+ * - every reading → the battery's `<prefix>/battery/<id>/…` set; with one battery the plain topics carry it
+ *   too, with several they carry the bank, published on every `bank` event (once per window, at once when
+ *   a battery goes offline);
  * - availability → `<prefix>/battery/<id>/availability`; going offline clears that battery's retained
- *   telemetry (Accu-Solar has no stale detection, accu-solar-client §1) and recomputes the plain topics at
- *   once (a pending bank window is dropped: this recomputation includes its readings);
- * - every MQTT (re)connect → republish the current state (a broker without persistence forgets it).
- * Publishes are serialised so a clear can never overtake the values it clears.
+ *   telemetry (Accu-Solar has no stale detection: docs/mqtt.md "Availability and stale values");
+ * - every MQTT (re)connect → republish the current state (a broker without persistence forgets it), leaving
+ *   out values whose expiry has passed.
+ * Each battery's and the bank's values are formatted once (format.ts). Publishes are serialised so a clear
+ * can never overtake the values it clears.
  */
 import type { Logger } from "../../log/logger.js";
 import type { Clock } from "../../util/clock.js";
-import { type Coalescer, createCoalescer } from "../../util/coalesce.js";
 import type { EventBus } from "../event-bus.js";
 import type { MqttPort } from "../mqtt/port.js";
+import { RetainedTopics } from "../mqtt/retained.js";
 import { availabilityTopic, DEFAULT_TOPIC_PREFIX, validateTopicPrefix } from "../mqtt/topics.js";
-import { aggregateBank, type BankMember } from "../state/bank.js";
+import type { BankUpdate } from "../state/bank-tracker.js";
+import type { BatteryValues } from "../state/battery-values.js";
+import type { BridgeState } from "../state/bridge-state.js";
 import type { AvailabilityChange, BatteryReading, BridgeFeature } from "../types.js";
-import { type Health, publishLogLine, type Telemetry, telemetryFromReading, worstHealth } from "./format.js";
-import { type PayloadSet, type PlainSource, plainSet, type TopicSet, telemetrySet } from "./topic-sets.js";
+import { formatValues, publishLogLine } from "./format.js";
+import { batterySet, type PlainSource, plainSet, type TopicSet } from "./topic-sets.js";
 
-/** Publisher settings; config keys are the snake_case forms (`topic_prefix`, `clear_on_offline`, …). */
+/** Publisher settings; config keys are the snake_case forms (`topic_prefix`, `qos`). */
 export interface PublisherOptions {
-  /** Topic prefix (`MQTT_TOPIC_PREFIX`); default "accusolar". */
+  /** Topic prefix (`MQTT_TOPIC_PREFIX`). */
   prefix: string;
-  /** QoS for every publish; default 1 (the seed's QoS 0 lost messages silently, seed bug 8). */
+  /** The configured `mqtt.qos` (the Python bridge's QoS 0 lost messages silently). */
   qos: 0 | 1 | 2;
-  /** Retain telemetry; default true (Accu-Solar reads only what is retained when it connects). */
+  /** Retain telemetry (Accu-Solar reads only what is retained when it connects). */
   retain: boolean;
-  /** Clear a battery's retained telemetry when it goes offline; default true. */
+  /** Clear a battery's retained telemetry when it goes offline. */
   clearOnOffline: boolean;
   /** MQTT 5 message expiry for telemetry (s); null = none. Ignored on MQTT 3.1.1 sessions. */
   messageExpiryS: number | null;
-  /** Configured battery ids in battery order. Absent: learned from the events (bank order = first seen). */
-  batteryIds?: readonly string[];
-  /**
-   * With several batteries: recompute the bank at most once per this many ms after a reading (0 = on every
-   * reading). Single-battery mode always publishes the plain topics with the reading.
-   */
-  bankWindowMs: number;
 }
 
 export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
@@ -49,7 +44,6 @@ export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
   retain: true,
   clearOnOffline: true,
   messageExpiryS: 60,
-  bankWindowMs: 0,
 };
 
 /** Expiry long enough to survive a few missed polls: max(60 s, 6 × poll interval). */
@@ -62,49 +56,48 @@ export interface PublisherContext {
   mqtt: MqttPort;
   logger: Logger;
   clock: Clock;
+  state: BridgeState;
 }
 
-interface BatteryState {
-  online: boolean;
-  reading?: BatteryReading;
-  telemetry?: Telemetry;
-  health?: Health;
-  model?: string;
-  /** Telemetry topics currently holding a retained value, so going offline can clear them. */
-  retained: Set<string>;
+/** A reading and its values as they were when it arrived (the store may hold a newer one by publish time). */
+interface Snapshot {
+  reading: BatteryReading;
+  values: BatteryValues;
 }
-
-type Member = BankMember & { state: BatteryState; reading: BatteryReading };
 
 export class AccuSolarPublisher implements BridgeFeature {
   readonly name = "accu-solar-publisher";
   readonly #ctx: PublisherContext;
   readonly #options: PublisherOptions;
-  readonly #batteries = new Map<string, BatteryState>();
-  readonly #plainRetained = new Set<string>();
+  /** Telemetry: retained (or not), expiring. */
+  readonly #telemetry: RetainedTopics;
+  /** Availability: always retained, never expiring. */
+  readonly #availability: RetainedTopics;
+  /** Telemetry topics currently holding a value, per battery id and for the plain topics (""). */
+  readonly #retained = new Map<string, Set<string>>();
   readonly #unsubscribe: Array<() => void> = [];
   #work: Promise<void> = Promise.resolve();
   #bankSeq = 0;
-  readonly #bank: Coalescer;
-  #stopped = false;
 
   constructor(ctx: PublisherContext, options: Partial<PublisherOptions> = {}) {
     this.#ctx = ctx;
     this.#options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
-    this.#bank = createCoalescer(ctx.clock, this.#options.bankWindowMs, () =>
-      this.#enqueue(() => this.#sendPlain()),
-    );
+    const { qos, retain, messageExpiryS } = this.#options;
+    this.#telemetry = new RetainedTopics(ctx, { qos, retain, messageExpiryS });
+    this.#availability = new RetainedTopics(ctx, { qos });
   }
 
   async start(): Promise<void> {
     validateTopicPrefix(this.#options.prefix);
-    for (const id of this.#options.batteryIds ?? []) this.#state(id);
     const { bus, mqtt } = this.#ctx;
     this.#unsubscribe.push(
-      bus.on("reading", (r) => this.#enqueue(() => this.#onReading(r))),
+      bus.on("reading", (r) => {
+        const snapshot = this.#snapshot(r.batteryId);
+        if (snapshot) this.#enqueue(() => this.#onReading(snapshot));
+      }),
       bus.on("availability", (a) => this.#enqueue(() => this.#onAvailability(a))),
-      bus.on("deviceInfo", (info) => {
-        if (info.model !== undefined) this.#state(info.batteryId).model = info.model;
+      bus.on("bank", (update) => {
+        if (this.#severalBatteries) this.#enqueue(() => this.#sendBank(update));
       }),
       mqtt.onConnect(() => this.#enqueue(() => this.#republish())),
     );
@@ -112,16 +105,16 @@ export class AccuSolarPublisher implements BridgeFeature {
 
   async stop(): Promise<void> {
     for (const off of this.#unsubscribe.splice(0)) off();
-    // Nothing is published after stop: an open bank window is dropped, and readings still queued publish
-    // their own sets but open no new one.
-    this.#stopped = true;
-    this.#bank.cancel();
     await this.whenIdle();
   }
 
-  /** Resolves when every publish triggered so far has been handed to the MqttPort. */
-  whenIdle(): Promise<void> {
-    return this.#work;
+  /** Resolves when every publish triggered so far (and by those) has been handed to the MqttPort. */
+  async whenIdle(): Promise<void> {
+    let work: Promise<void>;
+    do {
+      work = this.#work;
+      await work;
+    } while (work !== this.#work);
   }
 
   #enqueue(task: () => Promise<void>): void {
@@ -130,164 +123,128 @@ export class AccuSolarPublisher implements BridgeFeature {
     });
   }
 
-  #state(batteryId: string): BatteryState {
-    let state = this.#batteries.get(batteryId);
-    if (!state) {
-      state = { online: false, retained: new Set() };
-      this.#batteries.set(batteryId, state);
+  #snapshot(batteryId: string): Snapshot | undefined {
+    const state = this.#ctx.state.store.get(batteryId);
+    return state?.reading && state.values ? { reading: state.reading, values: state.values } : undefined;
+  }
+
+  #retainedOf(key: string): Set<string> {
+    let set = this.#retained.get(key);
+    if (!set) {
+      set = new Set();
+      this.#retained.set(key, set);
     }
-    return state;
+    return set;
   }
 
   get #severalBatteries(): boolean {
-    return (this.#options.batteryIds?.length ?? this.#batteries.size) > 1;
+    return this.#ctx.state.store.size > 1;
   }
 
-  get #coalescesBank(): boolean {
-    return this.#options.bankWindowMs > 0 && this.#severalBatteries;
-  }
-
-  async #onReading(reading: BatteryReading): Promise<void> {
-    const state = this.#state(reading.batteryId);
-    const withModel =
-      reading.model === undefined && state.model !== undefined ? { ...reading, model: state.model } : reading;
-    const telemetry = telemetryFromReading(withModel);
-    const set = telemetrySet(this.#options.prefix, withModel, telemetry);
-    Object.assign(state, { online: true, reading: withModel, telemetry, health: set.health });
-    const pending = [this.#sendSet(set.topics, state.retained, reading.time)];
-    if (this.#coalescesBank) {
-      if (!this.#stopped) this.#bank.schedule();
-    } else pending.push(this.#sendPlain());
+  async #onReading({ reading, values }: Snapshot): Promise<void> {
+    const formatted = formatValues(values);
+    const { prefix } = this.#options;
+    const pending = [
+      this.#sendSet(batterySet(prefix, reading, values, formatted), reading.batteryId, reading.time),
+    ];
+    if (!this.#severalBatteries)
+      pending.push(this.#sendPlain({ kind: "single", reading, values, formatted }));
     await Promise.all(pending);
-    this.#ctx.logger.info(publishLogLine(telemetry, this.#severalBatteries ? reading.batteryId : undefined));
+    const id = this.#severalBatteries ? reading.batteryId : undefined;
+    this.#ctx.logger.info(publishLogLine(formatted, id));
   }
 
   async #onAvailability(change: AvailabilityChange): Promise<void> {
-    const state = this.#state(change.batteryId);
     const pending = [
-      this.#send(availabilityTopic(this.#options.prefix, change.batteryId), change.state, false),
+      this.#availability.publish(availabilityTopic(this.#options.prefix, change.batteryId), change.state),
     ];
-    state.online = change.state === "online";
     if (change.state === "offline") {
       this.#ctx.logger.info(`[${change.batteryId}] offline (${change.reason})`);
       if (this.#options.clearOnOffline) {
-        pending.push(...[...state.retained].map((topic) => this.#clear(topic, state.retained)));
-        delete state.reading;
-        delete state.telemetry;
-        delete state.health;
+        pending.push(this.#clearAll(change.batteryId));
+        // one battery: the plain topics are that battery (several: the bank event recomputes them)
+        if (!this.#severalBatteries) pending.push(this.#clearAll(""));
       }
-      this.#bank.cancel();
-      pending.push(this.#sendPlain());
     }
     await Promise.all(pending);
   }
 
-  /** The members that count: online, with a (fresh, when republishing) reading, in battery order. */
-  #members(freshOnly: boolean): Member[] {
-    const members: Member[] = [];
-    for (const [batteryId, state] of this.#batteries) {
-      const { reading, telemetry } = state;
-      if (!state.online || !reading || !telemetry || (freshOnly && !this.#isFresh(reading.time))) continue;
-      members.push({ batteryId, telemetry, time: reading.time, state, reading });
-    }
-    return members;
-  }
-
-  /** Plain topics: the single battery, or the bank; cleared when nothing contributes. */
-  async #sendPlain(freshOnly = false): Promise<void> {
-    const members = this.#members(freshOnly);
-    const health = worstHealth(
-      members.flatMap((m) => (m.state.health === undefined ? [] : [m.state.health])),
-    );
-    const source = this.#plainSource(members, health);
-    if (source === undefined) {
-      if (!this.#options.clearOnOffline) return;
-      await Promise.all([...this.#plainRetained].map((t) => this.#clear(t, this.#plainRetained)));
+  async #sendBank(update: BankUpdate): Promise<void> {
+    const { bank } = update;
+    if (bank === undefined) {
+      if (this.#options.clearOnOffline) await this.#clearAll("");
       return;
     }
-    const time = source.kind === "single" ? source.reading.time : source.bank.time;
-    await this.#sendSet(plainSet(this.#options.prefix, source), this.#plainRetained, time);
-  }
-
-  #plainSource(members: Member[], health: Health | undefined): PlainSource | undefined {
-    if (!this.#severalBatteries) {
-      const only = members[0];
-      return only && { kind: "single", reading: only.reading, telemetry: only.telemetry, health };
-    }
-    const bank = aggregateBank(members, this.#options.batteryIds?.length ?? this.#batteries.size);
-    if (bank === undefined) return undefined;
     this.#bankSeq += 1;
-    return { kind: "bank", bank, health, seq: this.#bankSeq };
+    await this.#sendPlain({ kind: "bank", bank, formatted: formatValues(bank.values), seq: this.#bankSeq });
   }
 
-  async #sendSet(topics: TopicSet, retained: Set<string>, time: number): Promise<void> {
+  async #sendPlain(source: PlainSource): Promise<void> {
+    const time = source.kind === "single" ? source.reading.time : source.bank.time;
+    await this.#sendSet(plainSet(this.#options.prefix, source), "", time);
+  }
+
+  /** Publishes a set; a topic without a value is cleared if it held one. */
+  async #sendSet(topics: TopicSet, key: string, time: number): Promise<void> {
+    const retained = this.#retainedOf(key);
     await Promise.all(
-      topics.map(([topic, payload]: PayloadSet) =>
-        payload === undefined
-          ? this.#clear(topic, retained)
-          : this.#sendTelemetry(topic, payload, retained, time),
-      ),
+      topics.map(([topic, payload]) => {
+        if (payload === undefined) {
+          if (!retained.delete(topic)) return undefined;
+          return this.#telemetry.clear(topic);
+        }
+        if (this.#telemetry.retains) retained.add(topic);
+        return this.#telemetry.publish(topic, payload, time);
+      }),
     );
   }
 
-  async #sendTelemetry(topic: string, payload: string, retained: Set<string>, time: number): Promise<void> {
-    if (this.#options.retain) retained.add(topic);
-    await this.#send(topic, payload, true, time);
-  }
-
-  async #clear(topic: string, retained: Set<string>): Promise<void> {
-    if (!retained.delete(topic) || !this.#options.retain) return;
-    // An empty retained payload deletes the retained value ([MQTT-3.3.1-10]).
-    await this.#ctx.mqtt.publish(topic, "", { qos: this.#options.qos, retain: true });
-  }
-
-  async #send(
-    topic: string,
-    payload: string,
-    telemetry: boolean,
-    time = this.#ctx.clock.now(),
-  ): Promise<void> {
-    const { qos, retain } = this.#options;
-    const expiry = telemetry ? this.#expiryFor(time) : undefined;
-    await this.#ctx.mqtt.publish(topic, payload, {
-      qos,
-      retain: telemetry ? retain : true,
-      ...(expiry === undefined ? {} : { messageExpirySeconds: expiry }),
-    });
-  }
-
-  /** Remaining lifetime of a value read at `time`, so a republished old value does not outlive its expiry. */
-  #expiryFor(time: number): number | undefined {
-    const { messageExpiryS } = this.#options;
-    if (messageExpiryS === null || !this.#ctx.mqtt.supportsMessageExpiry) return undefined;
-    const ageS = Math.max(0, (this.#ctx.clock.now() - time) / 1000);
-    return Math.max(1, Math.ceil(messageExpiryS - ageS));
-  }
-
-  #isFresh(time: number): boolean {
-    const { messageExpiryS } = this.#options;
-    return messageExpiryS === null || this.#ctx.clock.now() - time < messageExpiryS * 1000;
+  async #clearAll(key: string): Promise<void> {
+    const retained = this.#retainedOf(key);
+    const topics = [...retained];
+    retained.clear();
+    await Promise.all(topics.map((topic) => this.#telemetry.clear(topic)));
   }
 
   async #republish(): Promise<void> {
-    const pending: Promise<void>[] = [];
-    for (const [batteryId, s] of this.#batteries) {
-      if (s.reading === undefined && !s.online) continue;
+    const { prefix } = this.#options;
+    const fresh = (time: number) => this.#telemetry.isFresh(time);
+    const pending: Array<Promise<void>> = [];
+    for (const state of this.#ctx.state.store.all()) {
+      if (state.availability === undefined) continue;
       pending.push(
-        this.#send(
-          availabilityTopic(this.#options.prefix, batteryId),
-          s.online ? "online" : "offline",
-          false,
-        ),
+        this.#availability.publish(availabilityTopic(prefix, state.batteryId), state.availability),
       );
-      if (s.online && s.reading && s.telemetry && this.#isFresh(s.reading.time)) {
-        const set = telemetrySet(this.#options.prefix, s.reading, s.telemetry);
-        pending.push(this.#sendSet(set.topics, s.retained, s.reading.time));
-      }
+      const { reading, values } = state;
+      if (state.availability !== "online" || !reading || !values || !fresh(reading.time)) continue;
+      const formatted = formatValues(values);
+      pending.push(
+        this.#sendSet(batterySet(prefix, reading, values, formatted), state.batteryId, reading.time),
+      );
     }
-    this.#bank.cancel();
-    pending.push(this.#sendPlain(true));
+    pending.push(this.#republishPlain(fresh));
     await Promise.all(pending);
     this.#ctx.logger.debug("republished the retained state after connect");
+  }
+
+  async #republishPlain(fresh: (time: number) => boolean): Promise<void> {
+    if (this.#severalBatteries) {
+      // an open window's bank goes out now, to every feature (its `bank` event publishes the plain set)
+      if (this.#ctx.state.bank.pending) {
+        this.#ctx.state.bank.flush();
+        return;
+      }
+      await this.#sendBank(
+        this.#ctx.state.bank.compute((s) => s.reading !== undefined && fresh(s.reading.time)),
+      );
+      return;
+    }
+    const [only] = this.#ctx.state.store
+      .onlineMembers((s) => s.reading !== undefined && fresh(s.reading.time))
+      .keys();
+    const snapshot = only === undefined ? undefined : this.#snapshot(only);
+    if (snapshot)
+      await this.#sendPlain({ kind: "single", ...snapshot, formatted: formatValues(snapshot.values) });
+    else if (this.#options.clearOnOffline) await this.#clearAll("");
   }
 }

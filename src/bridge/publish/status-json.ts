@@ -1,44 +1,46 @@
 /**
  * The `<prefix>/battery/[<id>/]status` JSON snapshot: Accu-Solar's keys (`voltage`, `current`, `soc`, `power`,
- * `temp`, `cells`; accu-solar-client §1) rounded exactly like the single topics, plus every decoded field in
- * snake_case. Pure: the publisher passes the reading and its time.
+ * `temp`, `cells`; docs/mqtt.md) as the single topics print them, plus every decoded field in snake_case.
+ * Pure: built from the values and their formatting, both made once per reading.
  */
-import type { BankTelemetry } from "../state/bank.js";
+import { type CellStats, softwareVersionText } from "../../protocol/telemetry.js";
+import type { Bank } from "../state/bank.js";
+import type { BatteryValues } from "../state/battery-values.js";
 import type { BatteryReading } from "../types.js";
-import { accuSolarKeys, cellHealth, type Health, rounded, type Telemetry } from "./format.js";
+import { DECIMALS, type FormattedValues, rounded } from "./format.js";
 
 export type StatusJson = Record<string, unknown>;
 
-function cellStatsJson(cellsMv: readonly number[]): StatusJson {
-  const stats = cellHealth(cellsMv);
-  if (stats === undefined) return { cell_count: 0 };
-  return {
-    cell_count: cellsMv.length,
-    cell_min_v: rounded(stats.minMv / 1000, 3),
+function cellStatsJson(values: BatteryValues): StatusJson {
+  const stats: CellStats | undefined = values.cellStats;
+  if (stats === undefined) return { cell_count: values.cellsMv.length };
+  const json: StatusJson = {
+    cell_count: values.cellsMv.length,
+    cell_min_v: rounded(stats.minMv / 1000, DECIMALS.cell),
     cell_min_index: stats.minCell,
-    cell_max_v: rounded(stats.maxMv / 1000, 3),
+    cell_max_v: rounded(stats.maxMv / 1000, DECIMALS.cell),
     cell_max_index: stats.maxCell,
     cell_spread_mv: stats.spreadMv,
-    health: stats.health,
   };
+  if (values.health !== undefined) json.health = values.health;
+  return json;
 }
 
 function pad2(n: number): string {
   return String(n).padStart(2, "0");
 }
 
-/** jbd-protocol §3: the version byte is two nibbles (0x10 → "1.0"); the raw byte is kept too (§3.1). */
-function softwareVersion(raw: number): string {
-  return `${raw >> 4}.${raw & 0x0f}`;
-}
-
-export function batteryStatus(reading: BatteryReading, t: Telemetry): StatusJson {
+export function batteryStatus(
+  reading: BatteryReading,
+  values: BatteryValues,
+  formatted: FormattedValues,
+): StatusJson {
   const b = reading.basic;
   const date = b.productionDate;
   const status: StatusJson = {
-    ...accuSolarKeys(t),
-    temperatures: b.temperaturesC.map((c) => rounded(c, 1)),
-    ...cellStatsJson(t.cellsMv),
+    ...formatted.accuSolarKeys,
+    temperatures: b.temperaturesC.map((c) => rounded(c, DECIMALS.temperature)),
+    ...cellStatsJson(values),
     balancing_cells: b.balancingCells,
     balance_raw: b.balanceRaw,
     protection: b.protection,
@@ -46,7 +48,7 @@ export function batteryStatus(reading: BatteryReading, t: Telemetry): StatusJson
     charge_fet: b.chargeFetOn,
     discharge_fet: b.dischargeFetOn,
     fet_raw: b.fetRaw,
-    software_version: softwareVersion(b.softwareVersionRaw),
+    software_version: softwareVersionText(b.softwareVersionRaw),
     software_version_raw: b.softwareVersionRaw,
     production_date: `${date.year}-${pad2(date.month)}-${pad2(date.day)}`,
   };
@@ -54,7 +56,7 @@ export function batteryStatus(reading: BatteryReading, t: Telemetry): StatusJson
   if (b.extension !== undefined) {
     status.humidity_pct = b.extension.humidityPct;
     status.alarm_raw = b.extension.alarmRaw;
-    status.full_charge_capacity = rounded(b.extension.fullChargeAh, 1);
+    status.full_charge_capacity = rounded(b.extension.fullChargeAh, DECIMALS.capacity);
     status.balance_current_raw = b.extension.balanceCurrentRaw;
   }
   status.timestamp = new Date(reading.time).toISOString();
@@ -65,13 +67,11 @@ export function batteryStatus(reading: BatteryReading, t: Telemetry): StatusJson
 }
 
 /** The bank snapshot on the plain `status` topic when several batteries are configured. */
-export function bankStatus(bank: BankTelemetry, health: Health | undefined, seq: number): StatusJson {
-  const status: StatusJson = { ...accuSolarKeys(bank), ...cellStatsJson(bank.cellsMv) };
-  // The bank's health is the worst battery's, not the spread across batteries (seed health is per pack).
-  if (health !== undefined) status.health = health;
+export function bankStatus(bank: Bank, formatted: FormattedValues, seq: number): StatusJson {
+  const status: StatusJson = { ...formatted.accuSolarKeys, ...cellStatsJson(bank.values) };
   status.battery_id = "bank";
-  status.batteries = bank.contributing;
-  status.batteries_contributing = bank.contributing.length;
+  status.batteries = bank.batteryIds;
+  status.batteries_contributing = bank.batteryIds.length;
   status.batteries_configured = bank.configured;
   status.timestamp = new Date(bank.time).toISOString();
   status.seq = seq;

@@ -1,8 +1,7 @@
 /**
  * Which topics get which payloads for one battery and for the plain (single battery or bank) topics. Pure;
- * the order is the publish order: the seed topics, health, then `status` last.
+ * the order is the publish order: the Accu-Solar topics, health, then `status` last.
  */
-
 import {
   batteryTopic,
   HEALTH_FIELD,
@@ -10,47 +9,53 @@ import {
   systemHealthTopic,
   TELEMETRY_FIELDS,
 } from "../mqtt/topics.js";
-import type { BankTelemetry } from "../state/bank.js";
+import type { Bank } from "../state/bank.js";
+import type { BatteryValues } from "../state/battery-values.js";
 import type { BatteryReading } from "../types.js";
-import { cellHealth, type Health, type Telemetry, telemetryPayloads } from "./format.js";
+import type { FormattedValues } from "./format.js";
 import { bankStatus, batteryStatus } from "./status-json.js";
 
 /** A topic and its payload; `undefined` = no value (clear a previously retained one). */
 export type PayloadSet = readonly [topic: string, payload: string | undefined];
 export type TopicSet = PayloadSet[];
 
-function fieldTopics(prefix: string, batteryId: string | undefined, t: Telemetry): TopicSet {
-  const payloads = telemetryPayloads(t);
-  return TELEMETRY_FIELDS.map((field) => [batteryTopic(prefix, batteryId, field), payloads[field]] as const);
+function fieldTopics(prefix: string, batteryId: string | undefined, formatted: FormattedValues): TopicSet {
+  return TELEMETRY_FIELDS.map(
+    (field) => [batteryTopic(prefix, batteryId, field), formatted.payloads[field]] as const,
+  );
 }
 
-export function telemetrySet(
+/** A battery's own `<prefix>/battery/<id>/…` topics. */
+export function batterySet(
   prefix: string,
   reading: BatteryReading,
-  telemetry: Telemetry,
-): { topics: TopicSet; health: Health | undefined } {
+  values: BatteryValues,
+  formatted: FormattedValues,
+): TopicSet {
   const id = reading.batteryId;
-  const health = cellHealth(telemetry.cellsMv)?.health;
-  const topics = fieldTopics(prefix, id, telemetry);
-  topics.push([batteryTopic(prefix, id, HEALTH_FIELD), health]);
-  topics.push([batteryTopic(prefix, id, STATUS_FIELD), JSON.stringify(batteryStatus(reading, telemetry))]);
-  return { topics, health };
+  const topics = fieldTopics(prefix, id, formatted);
+  topics.push([batteryTopic(prefix, id, HEALTH_FIELD), values.health]);
+  topics.push([
+    batteryTopic(prefix, id, STATUS_FIELD),
+    JSON.stringify(batteryStatus(reading, values, formatted)),
+  ]);
+  return topics;
 }
 
 /** What the plain `<prefix>/battery/*` topics carry: the only configured battery, or the bank. */
 export type PlainSource =
-  | { kind: "single"; reading: BatteryReading; telemetry: Telemetry; health: Health | undefined }
-  | { kind: "bank"; bank: BankTelemetry; health: Health | undefined; seq: number };
+  | { kind: "single"; reading: BatteryReading; values: BatteryValues; formatted: FormattedValues }
+  | { kind: "bank"; bank: Bank; formatted: FormattedValues; seq: number };
 
 export function plainSet(prefix: string, source: PlainSource): TopicSet {
-  const telemetry = source.kind === "single" ? source.telemetry : source.bank;
   const status =
     source.kind === "single"
-      ? batteryStatus(source.reading, source.telemetry)
-      : bankStatus(source.bank, source.health, source.seq);
-  const topics = fieldTopics(prefix, undefined, telemetry);
+      ? batteryStatus(source.reading, source.values, source.formatted)
+      : bankStatus(source.bank, source.formatted, source.seq);
+  const health = source.kind === "single" ? source.values.health : source.bank.values.health;
+  const topics = fieldTopics(prefix, undefined, source.formatted);
   // `<prefix>/system/health` is the worst health of the contributing batteries.
-  topics.push([systemHealthTopic(prefix), source.health]);
+  topics.push([systemHealthTopic(prefix), health]);
   topics.push([batteryTopic(prefix, undefined, STATUS_FIELD), JSON.stringify(status)]);
   return topics;
 }

@@ -1,59 +1,176 @@
 /**
- * A parallel bank seen as one battery, for the plain `<prefix>/battery/*` topics that Accu-Solar reads when
- * several batteries are configured. Pure. In parallel, currents and capacities add while the voltage is
- * shared, so: summed current, power and capacities; capacity-weighted SoC; mean voltage and temperature;
- * all cells in battery order. Only members the caller passes (online, with a reading) contribute.
+ * The ONE bank computation: batteries in parallel seen as one battery (the plain `<prefix>/battery/*`
+ * topics with several batteries) plus what tells them apart (the `<prefix>/bank/…` view). PURE.
+ *
+ * The input is a set of battery states keyed by battery id, in battery order: whoever reads them (this
+ * bridge's store, or another bridge's retained status) decides which count; only the given ones do.
+ * Definitions, each written once (docs/mqtt.md "The bank"):
+ * - current, power, remaining, nominal and full-charge capacity: sums (in parallel currents add);
+ * - voltage: mean (shared in parallel); temperature: mean of the batteries that have probes;
+ * - SoC: weighted by full-charge capacity, i.e. the bank's remaining over its full charge (a plain mean
+ *   when no capacity is known); deviations are from that bank SoC and from the mean voltage;
+ * - cycles: the highest (the most-worn battery ages the bank);
+ * - cells: all, in battery order; statistics over all of them without 0 mV cells (battery-values.ts);
+ * - health: the worst battery's (each battery's health is its own spread: batteries in parallel at
+ *   slightly different voltages are not unbalanced cells);
+ * - time to empty / full: remaining ÷ discharge current, (full charge − remaining) ÷ charge current, and
+ *   null below the idle current.
  */
-import { mean, type Telemetry } from "../publish/format.js";
+import type { CellStats, Health } from "../../protocol/telemetry.js";
+import { isWorseHealth, worstHealth } from "../../protocol/telemetry.js";
+import { mean, sum } from "../../util/numbers.js";
+import { type BatteryValues, cellFacts } from "./battery-values.js";
 
+/** One battery's share in the bank: its values and when they were read (ms). */
 export interface BankMember {
-  batteryId: string;
-  telemetry: Telemetry;
-  /** Clock time (ms) of the member's reading. */
   time: number;
+  values: BatteryValues;
 }
 
-export interface BankTelemetry extends Telemetry {
-  /** Ids of the members that contributed, in the order given (battery order). */
-  contributing: string[];
-  /** How many batteries are configured, online or not. */
+export interface BankOptions {
+  /** How many batteries the bank has, counting or not (`batteries_configured`). */
+  configured: number;
+  /** |current| below this (A) is idle: no time estimate (BMS self-consumption would give months). */
+  idleCurrentA?: number;
+}
+
+export const DEFAULT_IDLE_CURRENT_A = 0.5;
+
+export interface CellRef {
+  batteryId: string;
+  /** 1-based, as printed on the pack. */
+  cell: number;
+  mv: number;
+}
+
+export interface Deviation {
+  /** Largest |value − bank value|. */
+  max: number;
+  batteryId: string;
+}
+
+export interface MemberView {
+  batteryId: string;
+  values: BatteryValues;
+  /** SoC − bank SoC (percentage points). */
+  socDeviation: number;
+  /** Voltage − bank mean voltage (V). */
+  voltageDeviation: number;
+}
+
+export interface Bank {
+  /** The batteries that counted, in the order given. */
+  batteryIds: string[];
   configured: number;
   /** The newest member reading time (ms). */
   time: number;
+  /** The bank as one battery. */
+  values: BatteryValues;
+  cellMin: CellRef | undefined;
+  cellMax: CellRef | undefined;
+  worstHealth: { health: Health; batteryId: string } | undefined;
+  socDeviation: Deviation;
+  voltageDeviation: Deviation;
+  timeToEmptyH: number | null;
+  timeToFullH: number | null;
+  members: MemberView[];
 }
 
-const sum = (values: readonly number[]): number => values.reduce((total, v) => total + v, 0);
-
-/**
- * SoC weighted by each battery's full capacity; a plain mean when no capacity is known (all zero) so a
- * misconfigured BMS still yields a number rather than NaN.
- */
-function weightedSoc(members: readonly BankMember[]): number {
-  const weights = members.map((m) => m.telemetry.fullAh);
-  const total = sum(weights);
-  if (total <= 0) return mean(members.map((m) => m.telemetry.socPct)) ?? 0;
-  return sum(members.map((m, i) => m.telemetry.socPct * (weights[i] as number))) / total;
-}
-
-/** Returns undefined when no member contributes (the caller then clears the plain topics). */
-export function aggregateBank(members: readonly BankMember[], configured: number): BankTelemetry | undefined {
-  if (members.length === 0) return undefined;
-  const temps = members.flatMap((m) =>
-    m.telemetry.temperatureC === undefined ? [] : [m.telemetry.temperatureC],
+/** Undefined when no battery counts (the plain topics are then cleared, the view says so). */
+export function computeBank(
+  members: ReadonlyMap<string, BankMember>,
+  options: BankOptions,
+): Bank | undefined {
+  const entries = [...members];
+  if (entries.length === 0) return undefined;
+  const all = entries.map(([, m]) => m.values);
+  const values = bankValues(all);
+  const views = entries.map(
+    ([batteryId, m]): MemberView => ({
+      batteryId,
+      values: m.values,
+      socDeviation: m.values.socPct - values.socPct,
+      voltageDeviation: m.values.voltageV - values.voltageV,
+    }),
   );
   return {
-    voltageV: mean(members.map((m) => m.telemetry.voltageV)) as number,
-    currentA: sum(members.map((m) => m.telemetry.currentA)),
-    socPct: weightedSoc(members),
-    powerW: sum(members.map((m) => m.telemetry.powerW)),
-    temperatureC: mean(temps),
-    // Not additive: the most-cycled battery is the one that ages the bank.
-    cycles: Math.max(...members.map((m) => m.telemetry.cycles)),
-    remainingAh: sum(members.map((m) => m.telemetry.remainingAh)),
-    fullAh: sum(members.map((m) => m.telemetry.fullAh)),
-    cellsMv: members.flatMap((m) => m.telemetry.cellsMv),
-    contributing: members.map((m) => m.batteryId),
-    configured,
-    time: Math.max(...members.map((m) => m.time)),
+    batteryIds: entries.map(([id]) => id),
+    configured: options.configured,
+    time: Math.max(...entries.map(([, m]) => m.time)),
+    values,
+    ...extremeCells(entries, values.cellStats),
+    worstHealth: worstMember(views),
+    socDeviation: largest(views, (v) => v.socDeviation),
+    voltageDeviation: largest(views, (v) => v.voltageDeviation),
+    ...timeTo(values, options.idleCurrentA ?? DEFAULT_IDLE_CURRENT_A),
+    members: views,
   };
+}
+
+function bankValues(all: BatteryValues[]): BatteryValues {
+  const cellsMv = all.flatMap((v) => v.cellsMv);
+  const fullChargeAh = sum(all.map((v) => v.fullChargeAh));
+  const temperatures = all.flatMap((v) => (v.temperatureC === undefined ? [] : [v.temperatureC]));
+  return {
+    voltageV: mean(all.map((v) => v.voltageV)) as number,
+    currentA: sum(all.map((v) => v.currentA)),
+    socPct:
+      fullChargeAh > 0
+        ? sum(all.map((v) => v.socPct * v.fullChargeAh)) / fullChargeAh
+        : (mean(all.map((v) => v.socPct)) as number),
+    powerW: sum(all.map((v) => v.powerW)),
+    temperatureC: mean(temperatures),
+    cycles: Math.max(...all.map((v) => v.cycles)),
+    remainingAh: sum(all.map((v) => v.remainingAh)),
+    nominalAh: sum(all.map((v) => v.nominalAh)),
+    fullChargeAh,
+    cellsMv,
+    cellStats: cellFacts(cellsMv).cellStats,
+    health: worstHealth(all.flatMap((v) => (v.health === undefined ? [] : [v.health]))),
+  };
+}
+
+/** The bank's lowest/highest cell named by battery and its own cell number. */
+function extremeCells(
+  entries: Array<[string, BankMember]>,
+  stats: CellStats | undefined,
+): { cellMin: CellRef | undefined; cellMax: CellRef | undefined } {
+  if (stats === undefined) return { cellMin: undefined, cellMax: undefined };
+  const locate = (bankCell: number, mv: number): CellRef | undefined => {
+    let offset = 0;
+    for (const [batteryId, m] of entries) {
+      const count = m.values.cellsMv.length;
+      if (bankCell <= offset + count) return { batteryId, cell: bankCell - offset, mv };
+      offset += count;
+    }
+    return undefined;
+  };
+  return { cellMin: locate(stats.minCell, stats.minMv), cellMax: locate(stats.maxCell, stats.maxMv) };
+}
+
+function worstMember(views: MemberView[]): Bank["worstHealth"] {
+  let worst: Bank["worstHealth"];
+  for (const { batteryId, values } of views) {
+    if (values.health === undefined) continue;
+    if (worst === undefined || isWorseHealth(values.health, worst.health))
+      worst = { health: values.health, batteryId };
+  }
+  return worst;
+}
+
+function largest(views: MemberView[], of: (view: MemberView) => number): Deviation {
+  let best: Deviation | undefined;
+  for (const view of views) {
+    const size = Math.abs(of(view));
+    if (best === undefined || size > best.max) best = { max: size, batteryId: view.batteryId };
+  }
+  return best as Deviation; // computeBank never passes an empty list
+}
+
+function timeTo(values: BatteryValues, idleA: number): Pick<Bank, "timeToEmptyH" | "timeToFullH"> {
+  const { currentA, remainingAh, fullChargeAh } = values;
+  if (currentA <= -idleA) return { timeToEmptyH: remainingAh / -currentA, timeToFullH: null };
+  if (currentA >= idleA)
+    return { timeToEmptyH: null, timeToFullH: Math.max(0, fullChargeAh - remainingAh) / currentA };
+  return { timeToEmptyH: null, timeToFullH: null };
 }

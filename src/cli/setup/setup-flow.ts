@@ -6,7 +6,8 @@
  * prompts; a choice that has no safe default (overwriting a file, no battery found) then fails with exit 2.
  */
 import { createInterface, type Interface } from "node:readline/promises";
-import { publishLogLine, telemetryFromReading } from "../../bridge/publish/format.js";
+import { formatValues, publishLogLine } from "../../bridge/publish/format.js";
+import { valuesFromReading } from "../../bridge/state/battery-values.js";
 import { BmsError, toBmsError } from "../../errors.js";
 import type { BasicInfo } from "../../protocol/registers/basic-info.js";
 import type { CellVoltages } from "../../protocol/registers/cell-voltages.js";
@@ -250,7 +251,7 @@ function telemetryLine(readout: BatteryReadout): string {
     basic: readout.basic,
     cells: readout.cells,
   };
-  return publishLogLine(telemetryFromReading(reading)).replace(/^Published → /, "");
+  return publishLogLine(formatValues(valuesFromReading(reading))).replace(/^Published → /, "");
 }
 
 async function chooseOutput(p: Prompter, flags: SetupFlags, deps: SetupDeps): Promise<string> {

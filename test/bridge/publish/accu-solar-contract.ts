@@ -6,6 +6,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { EventBus } from "../../../src/bridge/event-bus.js";
 import { MqttConnection } from "../../../src/bridge/mqtt/connection.js";
 import { AccuSolarPublisher } from "../../../src/bridge/publish/accu-solar-publisher.js";
+import { createBridgeState } from "../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
 import { readLikeAccuSolar, sampleReading } from "../../../src/testing/index.js";
 import { systemClock } from "../../../src/util/clock.js";
@@ -30,8 +31,10 @@ export function accuSolarContract(startBroker: () => Promise<BrokerUnderTest>): 
       { logger, clock: systemClock },
       { url: `mqtt://${broker.host}:${broker.port}` },
     );
-    publisher = new AccuSolarPublisher({ bus, mqtt: connection, logger, clock: systemClock });
+    const state = createBridgeState({ bus, clock: systemClock }, { batteryIds: ["1"], bankWindowMs: 0 });
+    publisher = new AccuSolarPublisher({ bus, mqtt: connection, logger, clock: systemClock, state });
     await publisher.start();
+    state.bank.attach();
     await connection.start();
     await connection.waitForConnect();
   });

@@ -4,22 +4,30 @@ import {
   AccuSolarPublisher,
   type PublisherOptions,
 } from "../../../src/bridge/publish/accu-solar-publisher.js";
+import { createBridgeState } from "../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
 import { FakeMqtt, ManualClock, sampleReading } from "../../../src/testing/index.js";
 
 const WINDOW_MS = 200;
 
-function setup(options: Partial<PublisherOptions>) {
+function setup(batteryIds: string[], options: Partial<PublisherOptions> = {}) {
   const bus = new EventBus();
   const mqtt = new FakeMqtt();
   const logger = createMemoryLogger();
   const clock = new ManualClock();
-  const publisher = new AccuSolarPublisher(
-    { bus, mqtt, logger, clock },
-    { bankWindowMs: WINDOW_MS, ...options },
-  );
+  const state = createBridgeState({ bus, clock }, { batteryIds, bankWindowMs: WINDOW_MS });
+  const publisher = new AccuSolarPublisher({ bus, mqtt, logger, clock, state }, options);
+  // as startBridge does: the bank after the features, and stopped before them
+  const start = async () => {
+    await publisher.start();
+    state.bank.attach();
+  };
+  const stop = async () => {
+    state.bank.detach();
+    await publisher.stop();
+  };
   const bankStatuses = () => mqtt.publishesTo("accusolar/battery/status").filter((p) => p.payload !== "");
-  return { bus, mqtt, logger, clock, publisher, bankStatuses };
+  return { bus, mqtt, logger, clock, publisher, start, stop, bankStatuses };
 }
 
 const offline = (batteryId: string, time: number) => ({
@@ -33,8 +41,8 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
   const ids = ["a", "b", "c"];
 
   it("publishes one bank set with every reading of the window, after the window", async () => {
-    const { bus, mqtt, clock, publisher, bankStatuses } = setup({ batteryIds: ids });
-    await publisher.start();
+    const { bus, mqtt, clock, publisher, start, bankStatuses } = setup(ids);
+    await start();
     const currents: Record<string, number> = { a: 10, b: -4, c: 2 };
     for (const batteryId of ids) {
       const basic = { currentA: currents[batteryId] as number };
@@ -58,8 +66,8 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
   });
 
   it("opens a new window for readings after the previous one closed", async () => {
-    const { bus, mqtt, clock, publisher, bankStatuses } = setup({ batteryIds: ids });
-    await publisher.start();
+    const { bus, mqtt, clock, publisher, start, bankStatuses } = setup(ids);
+    await start();
     bus.emit("reading", sampleReading({ batteryId: "a", time: clock.now(), basic: { currentA: 10 } }));
     await publisher.whenIdle();
     clock.tick(WINDOW_MS);
@@ -74,8 +82,8 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
   });
 
   it("recomputes the bank at once when a battery goes offline, with the readings of the open window", async () => {
-    const { bus, mqtt, clock, publisher, bankStatuses } = setup({ batteryIds: ids });
-    await publisher.start();
+    const { bus, mqtt, clock, publisher, start, bankStatuses } = setup(ids);
+    await start();
     bus.emit("reading", sampleReading({ batteryId: "a", time: clock.now(), basic: { currentA: 10 } }));
     bus.emit("reading", sampleReading({ batteryId: "b", time: clock.now(), basic: { currentA: -4 } }));
     await publisher.whenIdle();
@@ -106,13 +114,13 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
   });
 
   it("publishes nothing after stop(), even with a window open", async () => {
-    const { bus, mqtt, clock, publisher } = setup({ batteryIds: ids });
-    await publisher.start();
+    const { bus, mqtt, clock, publisher, start, stop } = setup(ids);
+    await start();
     bus.emit("reading", sampleReading({ batteryId: "a", time: clock.now() }));
     await publisher.whenIdle();
     expect(clock.pending).toBe(1);
     bus.emit("reading", sampleReading({ batteryId: "b", time: clock.now() }));
-    await publisher.stop();
+    await stop();
     const count = mqtt.publishes.length;
     expect(clock.pending).toBe(0);
     clock.tick(10 * WINDOW_MS);
@@ -124,8 +132,8 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
   });
 
   it("republishes the open window's readings on reconnect without a second bank publish later", async () => {
-    const { bus, mqtt, clock, publisher, bankStatuses } = setup({ batteryIds: ids });
-    await publisher.start();
+    const { bus, mqtt, clock, publisher, start, bankStatuses } = setup(ids);
+    await start();
     bus.emit("reading", sampleReading({ batteryId: "a", time: clock.now(), basic: { currentA: 10 } }));
     await publisher.whenIdle();
     mqtt.connect();
@@ -139,8 +147,8 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
 
 describe("AccuSolarPublisher with one battery and a bank window", () => {
   it("still publishes the plain topics and the seed line with each reading, without waiting", async () => {
-    const { bus, mqtt, logger, clock, publisher } = setup({ batteryIds: ["1"] });
-    await publisher.start();
+    const { bus, mqtt, logger, clock, publisher, start } = setup(["1"]);
+    await start();
     bus.emit("reading", sampleReading({ time: clock.now() }));
     await publisher.whenIdle();
     expect(clock.pending).toBe(0);

@@ -4,6 +4,7 @@ import {
   AccuSolarPublisher,
   type PublisherOptions,
 } from "../../../src/bridge/publish/accu-solar-publisher.js";
+import { createBridgeState } from "../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
 import { FakeMqtt, sampleReading } from "../../../src/testing/index.js";
 import type { Clock } from "../../../src/util/clock.js";
@@ -22,17 +23,22 @@ const SEED_TOPICS = [
   "status",
 ];
 
-function setup(options: Partial<PublisherOptions> = {}, mqtt5 = false) {
+function setup(options: Partial<PublisherOptions> = {}, mqtt5 = false, batteryIds: string[] = []) {
   const bus = new EventBus();
   const mqtt = new FakeMqtt({ mqtt5 });
   const logger = createMemoryLogger();
   let now = T0;
   const clock: Clock = { now: () => now, setTimeout: () => ({}), clearTimeout: () => {} };
-  const publisher = new AccuSolarPublisher({ bus, mqtt, logger, clock }, options);
+  const state = createBridgeState({ bus, clock }, { batteryIds, bankWindowMs: 0 });
+  const publisher = new AccuSolarPublisher({ bus, mqtt, logger, clock, state }, options);
+  const start = async () => {
+    await publisher.start();
+    state.bank.attach();
+  };
   const advance = (ms: number) => {
     now += ms;
   };
-  return { bus, mqtt, logger, publisher, advance };
+  return { bus, mqtt, logger, publisher, start, advance };
 }
 
 const offline = (batteryId: string) => ({
@@ -50,8 +56,8 @@ const online = (batteryId: string) => ({
 
 describe("AccuSolarPublisher with one battery", () => {
   it("publishes every seed topic retained at QoS 1, plain and per battery, with the seed's values", async () => {
-    const { bus, mqtt, publisher } = setup();
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup();
+    await start();
     bus.emit("reading", sampleReading({ time: T0 }));
     await publisher.whenIdle();
     for (const leaf of SEED_TOPICS) {
@@ -70,8 +76,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("logs the seed's line without an id prefix", async () => {
-    const { bus, logger, publisher } = setup();
-    await publisher.start();
+    const { bus, logger, publisher, start } = setup();
+    await start();
     bus.emit("reading", sampleReading());
     await publisher.whenIdle();
     expect(logger.records.filter((r) => r.level === "info").map((r) => r.message)).toEqual([
@@ -80,8 +86,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("honours the prefix, QoS and retain options", async () => {
-    const { bus, mqtt, publisher } = setup({ prefix: "home/bms", qos: 0, retain: false });
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup({ prefix: "home/bms", qos: 0, retain: false });
+    await start();
     bus.emit("reading", sampleReading());
     await publisher.whenIdle();
     const voltage = mqtt.publishesTo("home/bms/battery/voltage");
@@ -91,13 +97,13 @@ describe("AccuSolarPublisher with one battery", () => {
 
   it("sets the message expiry only on an MQTT 5 session", async () => {
     const v3 = setup({ messageExpiryS: 30 }, false);
-    await v3.publisher.start();
+    await v3.start();
     v3.bus.emit("reading", sampleReading({ time: T0 }));
     await v3.publisher.whenIdle();
     expect(v3.mqtt.publishes.every((p) => p.messageExpirySeconds === undefined)).toBe(true);
 
     const v5 = setup({ messageExpiryS: 30 }, true);
-    await v5.publisher.start();
+    await v5.start();
     v5.bus.emit("reading", sampleReading({ time: T0 }));
     await v5.publisher.whenIdle();
     expect(v5.mqtt.publishesTo("accusolar/battery/voltage")[0]?.messageExpirySeconds).toBe(30);
@@ -105,8 +111,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("never puts an expiry on availability", async () => {
-    const { bus, mqtt, publisher } = setup({ messageExpiryS: 30 }, true);
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup({ messageExpiryS: 30 }, true);
+    await start();
     bus.emit("availability", online("1"));
     await publisher.whenIdle();
     expect(mqtt.publishesTo("accusolar/battery/1/availability")).toEqual([
@@ -115,8 +121,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("clears every retained telemetry topic when the battery goes offline", async () => {
-    const { bus, mqtt, publisher } = setup();
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup();
+    await start();
     bus.emit("reading", sampleReading());
     bus.emit("availability", offline("1"));
     await publisher.whenIdle();
@@ -125,8 +131,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("keeps the values when clear_on_offline is off", async () => {
-    const { bus, mqtt, publisher } = setup({ clearOnOffline: false });
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup({ clearOnOffline: false });
+    await start();
     bus.emit("reading", sampleReading());
     bus.emit("availability", offline("1"));
     await publisher.whenIdle();
@@ -134,8 +140,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("clears a temperature it published before when the NTCs disappear", async () => {
-    const { bus, mqtt, publisher } = setup();
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup();
+    await start();
     bus.emit("reading", sampleReading());
     bus.emit("reading", sampleReading({ seq: 2, basic: { temperaturesC: [] } }));
     await publisher.whenIdle();
@@ -145,8 +151,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("republishes the current state on reconnect, but not readings older than the expiry", async () => {
-    const { bus, mqtt, publisher, advance } = setup({ messageExpiryS: 60 }, true);
-    await publisher.start();
+    const { bus, mqtt, publisher, start, advance } = setup({ messageExpiryS: 60 }, true);
+    await start();
     bus.emit("availability", online("1"));
     bus.emit("reading", sampleReading({ time: T0 }));
     await publisher.whenIdle();
@@ -168,8 +174,8 @@ describe("AccuSolarPublisher with one battery", () => {
   });
 
   it("stops listening after stop()", async () => {
-    const { bus, mqtt, publisher } = setup();
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup();
+    await start();
     await publisher.stop();
     bus.emit("reading", sampleReading());
     await publisher.whenIdle();
@@ -182,8 +188,8 @@ describe("AccuSolarPublisher with several batteries", () => {
   const imbalanced = [3300, 3420, 3330, 3330];
 
   it("publishes the bank on the plain topics and each battery under its id", async () => {
-    const { bus, mqtt, publisher } = setup({ batteryIds: ["a", "b"] });
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
     bus.emit(
       "reading",
       sampleReading({ batteryId: "a", cellsMv: balanced, basic: { currentA: 10, voltageV: 13.4 } }),
@@ -211,8 +217,8 @@ describe("AccuSolarPublisher with several batteries", () => {
   });
 
   it("reports the worst battery health as the system health", async () => {
-    const { bus, mqtt, publisher } = setup({ batteryIds: ["a", "b"] });
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
     bus.emit("reading", sampleReading({ batteryId: "a", cellsMv: balanced }));
     bus.emit("reading", sampleReading({ batteryId: "b", cellsMv: [3300, 3370, 3330, 3330] }));
     await publisher.whenIdle();
@@ -222,8 +228,8 @@ describe("AccuSolarPublisher with several batteries", () => {
   });
 
   it("prefixes each log line with the battery id", async () => {
-    const { bus, logger, publisher } = setup({ batteryIds: ["a", "b"] });
-    await publisher.start();
+    const { bus, logger, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
     bus.emit("reading", sampleReading({ batteryId: "b" }));
     await publisher.whenIdle();
     expect(logger.records.map((r) => r.message)).toContain(
@@ -232,8 +238,8 @@ describe("AccuSolarPublisher with several batteries", () => {
   });
 
   it("recomputes the bank without a battery that went offline, then clears it with the last one", async () => {
-    const { bus, mqtt, publisher } = setup({ batteryIds: ["a", "b"] });
-    await publisher.start();
+    const { bus, mqtt, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
     bus.emit("reading", sampleReading({ batteryId: "a", basic: { currentA: 10 } }));
     bus.emit("reading", sampleReading({ batteryId: "b", cellsMv: imbalanced, basic: { currentA: -4 } }));
     bus.emit("availability", offline("b"));

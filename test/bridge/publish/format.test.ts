@@ -1,20 +1,21 @@
 import { describe, expect, it } from "vitest";
-import {
-  cellHealth,
-  fixed,
-  publishLogLine,
-  telemetryFromReading,
-  telemetryPayloads,
-  worstHealth,
-} from "../../../src/bridge/publish/format.js";
+import { fixed, formatValues, publishLogLine } from "../../../src/bridge/publish/format.js";
 import { batteryStatus } from "../../../src/bridge/publish/status-json.js";
+import { cellFacts, valuesFromReading } from "../../../src/bridge/state/battery-values.js";
+import type { BatteryReading } from "../../../src/bridge/types.js";
+import { worstHealth } from "../../../src/protocol/telemetry.js";
 import { sampleReading } from "../../../src/testing/index.js";
 
+const formatted = (reading: BatteryReading) => formatValues(valuesFromReading(reading));
+const payloads = (reading: BatteryReading) => formatted(reading).payloads;
+const statusOf = (reading: BatteryReading) =>
+  batteryStatus(reading, valuesFromReading(reading), formatted(reading));
+
 describe("seed payload formats", () => {
-  const seed = telemetryFromReading(sampleReading());
+  const seed = formatted(sampleReading());
 
   it("formats the seed's first reading exactly as the seed table shows it", () => {
-    expect(telemetryPayloads(seed)).toEqual({
+    expect(seed.payloads).toEqual({
       voltage: "13.45",
       current: "9.93",
       soc: "71",
@@ -37,21 +38,21 @@ describe("seed payload formats", () => {
   });
 
   it("reproduces the seed's second log line (10.64 A → 143.1 W)", () => {
-    const t = telemetryFromReading(sampleReading({ basic: { currentA: 10.64 } }));
+    const t = formatted(sampleReading({ basic: { currentA: 10.64 } }));
     expect(publishLogLine(t)).toBe("Published → 13.45V | 10.64A | SoC 71% | 143.1W | Temp 9.0°C | Cycles 27");
   });
 
   it("signs a discharge current and power negative", () => {
-    const p = telemetryPayloads(telemetryFromReading(sampleReading({ basic: { currentA: -6.04 } })));
+    const p = payloads(sampleReading({ basic: { currentA: -6.04 } }));
     expect(p.current).toBe("-6.04");
     expect(p.power).toBe("-81.2");
   });
 
   it("omits the temperature when the BMS has no NTC instead of inventing 25.0", () => {
-    const t = telemetryFromReading(sampleReading({ basic: { temperaturesC: [] } }));
-    expect(telemetryPayloads(t).temperature).toBeUndefined();
-    expect(publishLogLine(t)).toContain("| Temp n/a |");
-    expect(batteryStatus(sampleReading({ basic: { temperaturesC: [] } }), t)).not.toHaveProperty("temp");
+    const reading = sampleReading({ basic: { temperaturesC: [] } });
+    expect(payloads(reading).temperature).toBeUndefined();
+    expect(publishLogLine(formatted(reading))).toContain("| Temp n/a |");
+    expect(statusOf(reading)).not.toHaveProperty("temp");
   });
 
   it("rounds half away from zero in decimal and never prints -0", () => {
@@ -69,18 +70,25 @@ describe("cell health (seed: Normal < 50 mV, Warning 50-100 mV, Critical > 100 m
     [[3300, 3400], "Warning"],
     [[3300, 3401], "Critical"],
   ] as const)("cells %j are %s", (cells, health) => {
-    expect(cellHealth(cells)?.health).toBe(health);
+    expect(cellFacts(cells).health).toBe(health);
   });
 
   it("finds min, max and their 1-based cell numbers", () => {
-    expect(cellHealth([3300, 3420, 3250, 3400])).toMatchObject({
-      minMv: 3250,
-      maxMv: 3420,
-      minCell: 3,
-      maxCell: 2,
-      spreadMv: 170,
+    expect(cellFacts([3300, 3420, 3250, 3400])).toMatchObject({
+      cellStats: { minMv: 3250, maxMv: 3420, minCell: 3, maxCell: 2, spreadMv: 170 },
       health: "Critical",
     });
+  });
+
+  it("leaves 0 mV cells (a spare tap) out of the statistics, counting positions in the full list", () => {
+    // 15 of 16 cells wired, as in fixtures/frames jbd-sp25s003-l16s-uart.json: cell 16 reads 0
+    const cells = [...Array.from({ length: 15 }, (_, i) => 3300 + i), 0];
+    expect(cellFacts(cells)).toMatchObject({
+      cellStats: { minMv: 3300, minCell: 1, maxMv: 3314, maxCell: 15, spreadMv: 14 },
+      health: "Normal",
+    });
+    expect(cellFacts([0, 0]).cellStats).toBeUndefined();
+    expect(cellFacts([0, 0]).health).toBeUndefined();
   });
 
   it("takes the worst of several healths", () => {
@@ -91,10 +99,10 @@ describe("cell health (seed: Normal < 50 mV, Warning 50-100 mV, Critical > 100 m
 
 describe("status JSON", () => {
   const reading = sampleReading({ model: "DP04S007L4S200A", seq: 5 });
-  const status = batteryStatus(reading, telemetryFromReading(reading));
+  const status = statusOf(reading);
 
   it("carries Accu-Solar's keys as JSON numbers equal to the single topics", () => {
-    const p = telemetryPayloads(telemetryFromReading(reading));
+    const p = payloads(reading);
     expect(status.voltage).toBe(Number.parseFloat(p.voltage as string));
     expect(status.current).toBe(9.93);
     expect(status.soc).toBe(71);

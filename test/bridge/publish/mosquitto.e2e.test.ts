@@ -10,6 +10,7 @@ import {
   AccuSolarPublisher,
   type PublisherOptions,
 } from "../../../src/bridge/publish/accu-solar-publisher.js";
+import { createBridgeState } from "../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
 import {
   type MosquittoOptions,
@@ -59,7 +60,8 @@ async function bridge(
     { logger, clock: systemClock },
     { url, reconnectMinMs: 50, reconnectMaxMs: 300, ...mqtt },
   );
-  const pub = new AccuSolarPublisher({ bus, mqtt: conn, logger, clock: systemClock }, publisher);
+  const state = createBridgeState({ bus, clock: systemClock }, { batteryIds: ["1"], bankWindowMs: 0 });
+  const pub = new AccuSolarPublisher({ bus, mqtt: conn, logger, clock: systemClock, state }, publisher);
   clientCleanups.push(async () => {
     await pub.stop();
     await conn.stop();
@@ -67,6 +69,8 @@ async function bridge(
   await pub.start();
   await conn.start();
   const publishSeed = async (): Promise<void> => {
+    // the connect's republish first: it finds nothing yet (no battery has said it is online)
+    await pub.whenIdle();
     bus.emit("reading", sampleReading({ time: Date.now() }));
     await pub.whenIdle();
     await conn.whenDelivered();

@@ -1,62 +1,63 @@
 /**
  * Wire form of the bank view: the `<prefix>/bank/status` JSON and the scalar `<prefix>/bank/<field>`
- * topics. Keys are snake_case; numbers are rounded once here so the JSON and the topics agree.
- * A value that does not exist right now (no online battery, idle current) is `null` in the JSON and
- * an empty retained payload (which clears the retained value) on its scalar topic.
+ * topics, from the one bank computation (state/bank.ts). Keys are snake_case; numbers are rounded once
+ * here with the same rounding as every other topic (publish/format.ts), so `<prefix>/bank/current` and the
+ * plain `<prefix>/battery/current` carry the same number. A value that does not exist right now (no online
+ * battery, idle current) is `null` in the JSON and an empty retained payload (which clears the retained
+ * value) on its scalar topic.
  */
-import type { BankView } from "./bank-view.js";
+import { rounded } from "../../publish/format.js";
+import type { BankUpdate } from "../../state/bank-tracker.js";
 
-function round(value: number | null, decimals: number): number | null {
-  if (value === null) return null;
-  const factor = 10 ** decimals;
-  const r = Math.round(value * factor) / factor;
-  return Object.is(r, -0) ? 0 : r;
+function round(value: number | null | undefined, decimals: number): number | null {
+  return value === null || value === undefined ? null : rounded(value, decimals);
 }
 
 /** Scalar fields published as `<prefix>/bank/<field>`, in publish order. */
-export function bankScalars(view: BankView): Record<string, number | string | null> {
+export function bankScalars({ bank, configured }: BankUpdate): Record<string, number | string | null> {
+  const v = bank?.values;
   return {
-    batteries_online: view.batteriesOnline,
-    batteries_configured: view.batteriesConfigured,
-    current: round(view.currentA, 2),
-    power: round(view.powerW, 1),
-    voltage_mean: round(view.voltageMeanV, 2),
-    soc_mean: round(view.socMeanPct, 1),
-    remaining_ah: round(view.remainingAh, 1),
-    full_ah: round(view.fullAh, 1),
-    cell_min_v: round(view.cellMin?.voltageV ?? null, 3),
-    cell_min_battery: view.cellMin?.batteryId ?? null,
-    cell_min_index: view.cellMin?.cell ?? null,
-    cell_max_v: round(view.cellMax?.voltageV ?? null, 3),
-    cell_max_battery: view.cellMax?.batteryId ?? null,
-    cell_max_index: view.cellMax?.cell ?? null,
-    cell_spread_mv: view.cellSpreadMv,
-    soc_max_deviation: round(view.socDeviation?.max ?? null, 1),
-    soc_max_deviation_battery: view.socDeviation?.batteryId ?? null,
-    voltage_max_deviation: round(view.voltageDeviation?.max ?? null, 3),
-    voltage_max_deviation_battery: view.voltageDeviation?.batteryId ?? null,
-    health_worst: view.worstHealth?.health ?? null,
-    health_worst_battery: view.worstHealth?.batteryId ?? null,
-    time_to_empty_h: round(view.timeToEmptyH, 2),
-    time_to_full_h: round(view.timeToFullH, 2),
+    batteries_online: bank?.batteryIds.length ?? 0,
+    batteries_configured: configured,
+    current: round(v?.currentA ?? 0, 2),
+    power: round(v?.powerW ?? 0, 1),
+    voltage_mean: round(v?.voltageV, 2),
+    soc_mean: round(v?.socPct, 1),
+    remaining_ah: round(v?.remainingAh ?? 0, 1),
+    full_ah: round(v?.fullChargeAh ?? 0, 1),
+    cell_min_v: round(bank?.cellMin && bank.cellMin.mv / 1000, 3),
+    cell_min_battery: bank?.cellMin?.batteryId ?? null,
+    cell_min_index: bank?.cellMin?.cell ?? null,
+    cell_max_v: round(bank?.cellMax && bank.cellMax.mv / 1000, 3),
+    cell_max_battery: bank?.cellMax?.batteryId ?? null,
+    cell_max_index: bank?.cellMax?.cell ?? null,
+    cell_spread_mv: v?.cellStats?.spreadMv ?? null,
+    soc_max_deviation: round(bank?.socDeviation.max, 1),
+    soc_max_deviation_battery: bank?.socDeviation.batteryId ?? null,
+    voltage_max_deviation: round(bank?.voltageDeviation.max, 3),
+    voltage_max_deviation_battery: bank?.voltageDeviation.batteryId ?? null,
+    health_worst: bank?.worstHealth?.health ?? null,
+    health_worst_battery: bank?.worstHealth?.batteryId ?? null,
+    time_to_empty_h: round(bank?.timeToEmptyH, 2),
+    time_to_full_h: round(bank?.timeToFullH, 2),
   };
 }
 
 /** The `<prefix>/bank/status` snapshot: every scalar plus one row per online battery. */
-export function bankStatusJson(view: BankView, time: number): Record<string, unknown> {
+export function bankStatusJson(update: BankUpdate): Record<string, unknown> {
   return {
-    ...bankScalars(view),
-    batteries: view.members.map((m) => ({
+    ...bankScalars(update),
+    batteries: (update.bank?.members ?? []).map((m) => ({
       battery_id: m.batteryId,
-      soc: m.socPct,
-      voltage: round(m.voltageV, 2),
-      current: round(m.currentA, 2),
-      soc_deviation: round(m.socDeviation, 1),
-      voltage_deviation: round(m.voltageDeviation, 3),
-      cell_spread_mv: m.cellSpreadMv,
-      health: m.health,
+      soc: m.values.socPct,
+      voltage: rounded(m.values.voltageV, 2),
+      current: rounded(m.values.currentA, 2),
+      soc_deviation: rounded(m.socDeviation, 1),
+      voltage_deviation: rounded(m.voltageDeviation, 3),
+      cell_spread_mv: m.values.cellStats?.spreadMv ?? null,
+      health: m.values.health ?? null,
     })),
-    timestamp: new Date(time).toISOString(),
+    timestamp: new Date(update.time).toISOString(),
   };
 }
 

@@ -19,6 +19,7 @@ import type { BasicInfo } from "../../../protocol/registers/basic-info.js";
 import type { Clock } from "../../../util/clock.js";
 import type { ExclusiveAccess } from "../../device/poller.js";
 import type { MqttMessageMeta, MqttPort } from "../../mqtt/port.js";
+import { RetainedTopics } from "../../mqtt/retained.js";
 import { batteryTopic } from "../../mqtt/topics.js";
 import type { BridgeFeature } from "../../types.js";
 import {
@@ -72,8 +73,14 @@ export function createControlFeature(ctx: ControlContext, options: ControlOption
   let unsubscribe: (() => Promise<void>) | undefined;
   const depth = options.prefix.split("/").length;
 
+  const states = new RetainedTopics({ ...ctx, logger: log }, { qos: options.qos });
+  /** FET states are retained state; a result answers one command and is not. */
   const publish = (topic: string, payload: string, retain: boolean): void => {
-    ctx.mqtt.publish(topic, payload, { qos: options.qos, retain }).catch((error: unknown) => {
+    if (retain) {
+      void states.publish(topic, payload);
+      return;
+    }
+    ctx.mqtt.publish(topic, payload, { qos: options.qos, retain: false }).catch((error: unknown) => {
       log.warn(`cannot publish ${topic}: ${String(error)}`);
     });
   };

@@ -1,13 +1,14 @@
 /**
  * The energy-counter feature: integrates every reading (energy.ts), publishes the counters retained on
  * `<prefix>/battery/<id>/energy/<field>` and the bank total on `<prefix>/bank/energy/<field>`, and
- * persists them (energy-store.ts) every `saveIntervalMs` and on stop.
+ * persists them (energy-store.ts) every `saveIntervalMs` and on stop. The bank total goes out with every
+ * bank recomputation (`bank` event: once per window, not on each of the N readings of a poll round).
  */
 import type { Logger } from "../../../log/logger.js";
 import type { Clock, TimerHandle } from "../../../util/clock.js";
-import { createCoalescer } from "../../../util/coalesce.js";
 import type { EventBus } from "../../event-bus.js";
 import type { MqttPort } from "../../mqtt/port.js";
+import { RetainedTopics } from "../../mqtt/retained.js";
 import type { BatteryReading, BridgeFeature } from "../../types.js";
 import {
   breakContinuity,
@@ -38,8 +39,8 @@ export interface EnergyFeatureOptions {
   saveIntervalMs?: number;
   /** Configured batteries; when given, stored counters of other addresses are kept but not published. */
   batteries?: ReadonlyArray<{ id: string; address: string }>;
-  /** Publish the bank total at most once per this many ms after a reading; 0 (default) = on every reading. */
-  bankWindowMs?: number;
+  /** The configured `mqtt.qos`. */
+  qos: 0 | 1 | 2;
 }
 
 export interface EnergyFeature extends BridgeFeature {
@@ -62,7 +63,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   const saveEvery = options.saveIntervalMs ?? 60_000;
   const configured = options.batteries ? new Set(options.batteries.map((b) => b.address)) : undefined;
   const byAddress = new Map<string, Tracked>();
-  const published = new Map<string, string>();
+  const topics = new RetainedTopics({ ...ctx, logger: log }, { qos: options.qos });
   const unsubscribers: Array<() => void> = [];
   let timer: TimerHandle | undefined;
   let dirty = false;
@@ -74,14 +75,8 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
 
   const publishCounters = (topicBase: string, counters: EnergyCounters): void => {
     for (const f of ENERGY_FIELDS) {
-      const topic = `${topicBase}/energy/${f.wire}`;
       const text = String(Number(counters[f.key].toFixed(DECIMALS[f.unit])));
-      if (published.get(topic) === text) continue;
-      published.set(topic, text);
-      ctx.mqtt.publish(topic, text, { qos: 1, retain: true }).catch((error: unknown) => {
-        published.delete(topic);
-        log.warn(`cannot publish ${topic}: ${String(error)}`);
-      });
+      void topics.publishChanged(`${topicBase}/energy/${f.wire}`, text);
     }
   };
 
@@ -92,11 +87,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     if (members.length === 0) return;
     publishCounters(`${options.prefix}/bank`, sumCounters(members.map((t) => t.track.counters)));
   };
-  // The bank total sums every battery: once per window, not on each of the N readings of a round.
-  const bankTotal = createCoalescer(ctx.clock, options.bankWindowMs ?? 0, () => publishBank());
-
   const publishAll = (): void => {
-    bankTotal.cancel();
     const members = visible();
     for (const t of members) publishBattery(t);
     publishBank(members);
@@ -114,7 +105,6 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     dirty = true;
     // Only this battery's counters changed: publish them and the bank total, not every battery's.
     if (!configured || configured.has(reading.address)) publishBattery(tracked);
-    bankTotal.schedule();
   };
 
   const onOffline = (batteryId: string): void => {
@@ -159,8 +149,9 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
         ctx.bus.on("availability", (change) => {
           if (change.state === "offline") onOffline(change.batteryId);
         }),
+        ctx.bus.on("bank", () => publishBank()),
         ctx.mqtt.onConnect(() => {
-          published.clear();
+          topics.forget();
           publishAll();
         }),
       );
@@ -170,7 +161,6 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     },
     async stop() {
       running = false;
-      bankTotal.cancel();
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       timer = undefined;
       for (const off of unsubscribers.splice(0)) off();

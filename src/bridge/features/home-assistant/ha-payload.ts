@@ -10,6 +10,7 @@
  * - `expire_after` on status-derived entities as a backstop if both availability signals are lost.
  *   Energy counters have none: they are published only when they change and stay true while idle.
  */
+import { softwareVersionText } from "../../../protocol/telemetry.js";
 import type { HaEntity } from "./ha-entities.js";
 
 export const UNIQUE_ID_PREFIX = "bmsbridge_";
@@ -64,11 +65,6 @@ export function deviceIdentifier(address: string): string {
 
 export function uniqueIdFor(address: string, entityKey: string): string {
   return `${deviceIdentifier(address)}_${entityKey}`;
-}
-
-/** jbd-protocol §3: the version byte is two nibbles (0x10 → "1.0"); §3.1 notes readers disagree. */
-export function softwareVersionText(raw: number): string {
-  return `${raw >> 4}.${raw & 0x0f}`;
 }
 
 export function deviceBlock(facts: HaBatteryFacts): Record<string, unknown> {

@@ -13,7 +13,10 @@ import type { Logger } from "../../../log/logger.js";
 import type { Clock } from "../../../util/clock.js";
 import type { EventBus } from "../../event-bus.js";
 import type { MqttPort } from "../../mqtt/port.js";
-import type { BatteryReading, BridgeFeature } from "../../types.js";
+import { RetainedTopics } from "../../mqtt/retained.js";
+import type { BatteryState as StoredBattery } from "../../state/battery-store.js";
+import type { BridgeState } from "../../state/bridge-state.js";
+import type { BridgeFeature } from "../../types.js";
 import { bankEntitiesFor } from "./ha-bank-entities.js";
 import { type BatteryShape, entitiesFor, type HaEntity } from "./ha-entities.js";
 import {
@@ -34,10 +37,13 @@ export interface HaDiscoveryContext {
   clock: Clock;
   bus: EventBus;
   mqtt: MqttPort;
+  state: BridgeState;
 }
 
 export interface HaDiscoveryOptions {
   prefix: string;
+  /** The configured `mqtt.qos`. */
+  qos: 0 | 1 | 2;
   /** Default "homeassistant". */
   discoveryPrefix?: string;
   /** Poll interval (s) of batteries that do not set their own; sets `expire_after`. Default 5. */
@@ -72,8 +78,9 @@ interface Announced {
   topics: Set<string>;
 }
 
-interface BatteryState extends Announced {
-  facts: HaBatteryFacts;
+/** What was announced for a battery, to tell when its facts or shape change. */
+interface AnnouncedBattery extends Announced {
+  facts?: HaBatteryFacts;
   shape?: BatteryShape;
 }
 
@@ -90,7 +97,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     ...options.batteries.map((b) => deviceIdentifier(b.address)),
     ...(options.bank ? [bankId] : []),
   ];
-  const batteries = new Map<string, BatteryState>();
+  const batteries = new Map<string, AnnouncedBattery>();
   const bank: Announced = { topics: new Set() };
   const stale = new StaleConfigs();
   const cleanups: Array<() => void | Promise<void>> = [];
@@ -100,10 +107,9 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     resolveScanned = resolve;
   });
 
+  const topics = new RetainedTopics({ ...ctx, logger: log }, { qos: options.qos });
   const send = (topic: string, payload: string): void => {
-    ctx.mqtt.publish(topic, payload, { qos: 1, retain: true }).catch((error: unknown) => {
-      log.warn(`cannot publish ${topic}: ${String(error)}`);
-    });
+    void (payload === "" ? topics.clear(topic) : topics.publish(topic, payload));
   };
 
   const announced = (): Announced[] => [...batteries.values(), bank];
@@ -135,44 +141,53 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     }
   };
 
-  const configuredFacts = (batteryId: string, address: string): HaBatteryFacts => {
-    const facts: HaBatteryFacts = { batteryId, address };
-    const configured = options.batteries?.find((b) => b.id === batteryId);
+  /** The device facts Home Assistant shows: the configured name and expiry, the stored model and firmware. */
+  const factsOf = (battery: StoredBattery, address: string): HaBatteryFacts => {
+    const facts: HaBatteryFacts = { batteryId: battery.batteryId, address };
+    const configured = options.batteries?.find((b) => b.id === battery.batteryId);
     if (configured?.name !== undefined) facts.name = configured.name;
     if (configured?.pollIntervalS !== undefined)
       facts.expireAfterS = expireAfterForPoll(configured.pollIntervalS);
+    if (battery.model !== undefined) facts.model = battery.model;
+    if (battery.softwareVersionRaw !== undefined) facts.softwareVersionRaw = battery.softwareVersionRaw;
     return facts;
   };
 
-  /** Re-derives a battery's target and entities; publishes when anything it announces changed. */
-  const update = (state: BatteryState, facts: HaBatteryFacts, shape: BatteryShape | undefined): void => {
-    const changed =
-      (shape !== undefined && JSON.stringify(shape) !== JSON.stringify(state.shape)) ||
-      JSON.stringify(facts) !== JSON.stringify(state.facts);
-    state.facts = facts;
-    if (shape) state.shape = shape;
-    if (!changed || !state.shape) return;
-    state.target = batteryTarget(facts, payloadOptions);
-    state.entities = entitiesFor(state.shape);
-    publish(state);
+  const shapeOf = (battery: StoredBattery): BatteryShape | undefined => {
+    const reading = battery.reading;
+    return (
+      reading && {
+        cellCount: reading.cells.cellsMv.length,
+        ntcCount: reading.basic.temperaturesC.length,
+        hasFullCharge: reading.basic.extension !== undefined,
+        energy: options.energy,
+        control: options.control ?? false,
+      }
+    );
   };
 
-  const onReading = (reading: BatteryReading): void => {
-    const state = batteries.get(reading.batteryId) ?? {
-      facts: configuredFacts(reading.batteryId, reading.address),
-      topics: new Set<string>(),
-    };
-    batteries.set(reading.batteryId, state);
-    const facts: HaBatteryFacts = { ...state.facts, address: reading.address };
-    facts.softwareVersionRaw = reading.basic.softwareVersionRaw;
-    if (reading.model !== undefined) facts.model = reading.model;
-    update(state, facts, {
-      cellCount: reading.cells.cellsMv.length,
-      ntcCount: reading.basic.temperaturesC.length,
-      hasFullCharge: reading.basic.extension !== undefined,
-      energy: options.energy,
-      control: options.control ?? false,
-    });
+  /** Re-derives a battery's target and entities from the store; publishes when anything announced changed. */
+  const update = (batteryId: string): void => {
+    const battery = ctx.state.store.get(batteryId);
+    const address = battery?.reading?.address ?? battery?.address;
+    const shape = battery && shapeOf(battery);
+    if (!battery || address === undefined || !shape) return; // announced after its first reading
+    const announced = batteries.get(batteryId) ?? { topics: new Set<string>() };
+    batteries.set(batteryId, announced);
+    const facts = factsOf(battery, address);
+    const changed =
+      JSON.stringify(shape) !== JSON.stringify(announced.shape) ||
+      JSON.stringify(facts) !== JSON.stringify(announced.facts);
+    if (!changed) return;
+    announced.facts = facts;
+    announced.shape = shape;
+    announced.target = batteryTarget(facts, payloadOptions);
+    announced.entities = entitiesFor(shape);
+    publish(announced);
+  };
+
+  const onReading = (batteryId: string): void => {
+    update(batteryId);
     if (options.bank && !bank.target) {
       bank.target = bankTarget(payloadOptions);
       bank.entities = bankEntitiesFor({ energy: options.energy });
@@ -209,15 +224,8 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     scanned,
     async start() {
       cleanups.push(
-        ctx.bus.on("reading", onReading),
-        ctx.bus.on("deviceInfo", (info) => {
-          const state = batteries.get(info.batteryId);
-          if (!state) return;
-          const facts = { ...state.facts };
-          if (info.model !== undefined) facts.model = info.model;
-          if (info.softwareVersionRaw !== undefined) facts.softwareVersionRaw = info.softwareVersionRaw;
-          update(state, facts, undefined);
-        }),
+        ctx.bus.on("reading", (reading) => onReading(reading.batteryId)),
+        ctx.bus.on("deviceInfo", (info) => update(info.batteryId)),
         ctx.mqtt.onConnect(() => {
           republishAll();
           startScan();

@@ -1,25 +1,53 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../../../src/bridge/event-bus.js";
-import { type BankFeature, createBankFeature } from "../../../../src/bridge/features/bank/bank-feature.js";
+import { createBankFeature } from "../../../../src/bridge/features/bank/bank-feature.js";
+import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js";
+import type { BridgeFeature } from "../../../../src/bridge/types.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import { FakeMqtt, ManualClock } from "../../../../src/testing/index.js";
 import { makeReading } from "../../../helpers/readings.js";
 
+/** The bank view on the shared state, started and stopped as startBridge does. */
+async function startBank(options: {
+  bus: EventBus;
+  mqtt: FakeMqtt;
+  clock: ManualClock;
+  batteryIds: string[];
+  windowMs: number;
+  qos: 0 | 1 | 2;
+}): Promise<{ feature: BridgeFeature; stop: () => Promise<void> }> {
+  const { bus, mqtt, clock } = options;
+  const state = createBridgeState(
+    { bus, clock },
+    { batteryIds: options.batteryIds, bankWindowMs: options.windowMs },
+  );
+  const feature = createBankFeature(
+    { logger: createMemoryLogger(), clock, bus, mqtt, state },
+    { prefix: "accusolar", qos: options.qos },
+  );
+  await feature.start();
+  state.bank.attach();
+  return {
+    feature,
+    stop: async () => {
+      state.bank.detach();
+      await feature.stop();
+    },
+  };
+}
+
 describe("bank view feature", () => {
   const clock = new ManualClock(Date.UTC(2026, 1, 22, 13, 5, 57));
-  let feature: BankFeature | undefined;
+  let stop: (() => Promise<void>) | undefined;
   afterEach(async () => {
-    await feature?.stop();
+    await stop?.();
   });
 
-  async function setup() {
+  async function setup(qos: 0 | 1 | 2 = 1) {
     const bus = new EventBus();
     const mqtt = new FakeMqtt();
-    feature = createBankFeature(
-      { logger: createMemoryLogger(), clock, bus, mqtt },
-      { prefix: "accusolar", batteryIds: ["1", "2"] },
-    );
-    await feature.start();
+    const started = await startBank({ bus, mqtt, clock, batteryIds: ["1", "2"], windowMs: 0, qos });
+    stop = started.stop;
     return { bus, mqtt };
   }
 
@@ -38,6 +66,14 @@ describe("bank view feature", () => {
     });
     const sent = mqtt.publishes.find((m) => m.topic === "accusolar/bank/status");
     expect({ qos: sent?.qos, retain: sent?.retain }).toEqual({ qos: 1, retain: true });
+  });
+
+  it("publishes at the configured QoS (mqtt.qos), not a fixed one", async () => {
+    const { bus, mqtt } = await setup(0);
+    bus.emit("reading", makeReading({ batteryId: "1", time: clock.now() }));
+    const bank = mqtt.publishes.filter((m) => m.topic.startsWith("accusolar/bank/"));
+    expect(bank.length).toBeGreaterThan(0);
+    expect(new Set(bank.map((m) => m.qos))).toEqual(new Set([0]));
   });
 
   it("clears a scalar topic whose value stops existing and drops offline batteries", async () => {
@@ -88,20 +124,24 @@ describe("bank view feature", () => {
 
 describe("bank view feature with a window", () => {
   const WINDOW_MS = 200;
-  let feature: BankFeature | undefined;
+  let stop: (() => Promise<void>) | undefined;
   afterEach(async () => {
-    await feature?.stop();
+    await stop?.();
   });
 
   async function setup() {
     const clock = new ManualClock(Date.UTC(2026, 1, 22, 13, 5, 57));
     const bus = new EventBus();
     const mqtt = new FakeMqtt();
-    feature = createBankFeature(
-      { logger: createMemoryLogger(), clock, bus, mqtt },
-      { prefix: "accusolar", batteryIds: ["1", "2", "3"], windowMs: WINDOW_MS },
-    );
-    await feature.start();
+    const started = await startBank({
+      bus,
+      mqtt,
+      clock,
+      batteryIds: ["1", "2", "3"],
+      windowMs: WINDOW_MS,
+      qos: 1,
+    });
+    stop = started.stop;
     const statuses = () => mqtt.publishesTo("accusolar/bank/status");
     return { bus, mqtt, clock, statuses };
   }
@@ -131,7 +171,7 @@ describe("bank view feature with a window", () => {
   it("publishes nothing after stop()", async () => {
     const { bus, mqtt, clock } = await setup();
     bus.emit("reading", makeReading({ batteryId: "1", time: clock.now() }));
-    await feature?.stop();
+    await stop?.();
     clock.tick(10 * WINDOW_MS);
     expect(mqtt.publishes).toHaveLength(0);
   });

@@ -7,6 +7,7 @@ import {
   createEnergyFeature,
   type EnergyFeature,
 } from "../../../../src/bridge/features/energy/energy-feature.js";
+import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import { FakeMqtt, ManualClock } from "../../../../src/testing/index.js";
 import { makeReading } from "../../../helpers/readings.js";
@@ -35,11 +36,14 @@ describe("energy counter feature", () => {
   });
 
   async function start(saveIntervalMs = 60_000): Promise<EnergyFeature> {
+    // the shared state publishes a bank (and so the bank total) with every reading when there is no window
+    const state = createBridgeState({ bus, clock }, { batteryIds: [], bankWindowMs: 0 });
     const feature = createEnergyFeature(
       { logger: createMemoryLogger(), clock, bus, mqtt },
-      { prefix: "accusolar", statePath, maxGapMs: 15_000, saveIntervalMs },
+      { prefix: "accusolar", qos: 1, statePath, maxGapMs: 15_000, saveIntervalMs },
     );
     await feature.start();
+    state.bank.attach();
     running.push(feature);
     return feature;
   }
@@ -134,12 +138,14 @@ describe("energy counter feature with a bank window", () => {
     const clock = new ManualClock(Date.UTC(2026, 1, 22, 12));
     const bus = new EventBus();
     const mqtt = new FakeMqtt();
+    const state = createBridgeState({ bus, clock }, { batteryIds: ["1", "2"], bankWindowMs: 200 });
     const feature = createEnergyFeature(
       { logger: createMemoryLogger(), clock, bus, mqtt },
-      { prefix: "accusolar", statePath: join(dir, "energy.json"), maxGapMs: 15_000, bankWindowMs: 200 },
+      { prefix: "accusolar", qos: 1, statePath: join(dir, "energy.json"), maxGapMs: 15_000 },
     );
     try {
       await feature.start();
+      state.bank.attach();
       const t0 = clock.now();
       // 100 A and −200 A at 12 V for 36 s: 1 Ah charged into A, 2 Ah drawn from B
       for (let i = 0; i <= 6; i++) {
@@ -160,6 +166,7 @@ describe("energy counter feature with a bank window", () => {
       expect(mqtt.retainedPayload("accusolar/bank/energy/charged_ah")).toBe("1");
       expect(mqtt.retainedPayload("accusolar/bank/energy/discharged_ah")).toBe("2");
     } finally {
+      state.bank.detach();
       await feature.stop();
       await rm(dir, { recursive: true, force: true });
     }

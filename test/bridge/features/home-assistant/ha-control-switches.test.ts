@@ -10,6 +10,7 @@ import {
   type HaPayloadOptions,
 } from "../../../../src/bridge/features/home-assistant/ha-payload.js";
 import { createHaDiscovery } from "../../../../src/bridge/features/home-assistant/home-assistant.js";
+import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import { FakeMqtt, ManualClock, sampleReading, topicMatches } from "../../../../src/testing/index.js";
 import { problems } from "./ha-schema.js";
@@ -65,8 +66,22 @@ describe("Home Assistant switches for the MOSFETs", () => {
     const bus = new EventBus();
     const clock = new ManualClock();
     const feature = createHaDiscovery(
-      { bus, mqtt, clock, logger: createMemoryLogger() },
-      { prefix: "accusolar", energy: false, bank: false, swVersion: "0.1.0", control: true, staleScanMs: 10 },
+      {
+        bus,
+        mqtt,
+        clock,
+        logger: createMemoryLogger(),
+        state: createBridgeState({ bus, clock }, { batteryIds: [], bankWindowMs: 0 }),
+      },
+      {
+        prefix: "accusolar",
+        qos: 1,
+        energy: false,
+        bank: false,
+        swVersion: "0.1.0",
+        control: true,
+        staleScanMs: 10,
+      },
     );
     await feature.start();
     bus.emit("reading", sampleReading({ batteryId: "1" }));

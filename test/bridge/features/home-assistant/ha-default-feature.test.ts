@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EventBus } from "../../../../src/bridge/event-bus.js";
 import { DEFAULT_FEATURES, type FeatureContext } from "../../../../src/bridge/features/default-features.js";
+import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js";
 import { loadConfig } from "../../../../src/config/load.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import { FakeMqtt, ManualClock, sampleReading } from "../../../../src/testing/index.js";
@@ -14,14 +15,21 @@ function context(env: Record<string, string>): FeatureContext & { mqtt: FakeMqtt
   const device = {
     runExclusive: () => Promise.reject(new Error("HA discovery must not use the device")),
   };
+  const bus = new EventBus();
+  const clock = new ManualClock();
+  const state = createBridgeState(
+    { bus, clock },
+    { batteryIds: config.batteries.map((b) => b.id), bankWindowMs: 0 },
+  );
   return {
     config,
     logger: createMemoryLogger(),
-    clock: new ManualClock(),
-    bus: new EventBus(),
+    clock,
+    bus,
     mqtt: new FakeMqtt(),
     device,
     version: "9.9.9",
+    state,
   };
 }
 

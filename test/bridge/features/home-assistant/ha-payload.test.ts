@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { bankScalars } from "../../../../src/bridge/features/bank/bank-payload.js";
-import { computeBankView } from "../../../../src/bridge/features/bank/bank-view.js";
 import { bankEntitiesFor } from "../../../../src/bridge/features/home-assistant/ha-bank-entities.js";
 import {
   type BatteryShape,
@@ -16,8 +15,9 @@ import {
   isOwnConfig,
   uniqueIdFor,
 } from "../../../../src/bridge/features/home-assistant/ha-payload.js";
-import { telemetryFromReading } from "../../../../src/bridge/publish/format.js";
+import { formatValues } from "../../../../src/bridge/publish/format.js";
 import { batteryStatus } from "../../../../src/bridge/publish/status-json.js";
+import { valuesFromReading } from "../../../../src/bridge/state/battery-values.js";
 import { sampleReading } from "../../../../src/testing/index.js";
 import { problems } from "./ha-schema.js";
 
@@ -184,7 +184,11 @@ describe("Home Assistant discovery payloads", () => {
         },
       },
     });
-    const status = batteryStatus(reading, telemetryFromReading(reading)) as Record<string, unknown>;
+    const status = batteryStatus(
+      reading,
+      valuesFromReading(reading),
+      formatValues(valuesFromReading(reading)),
+    ) as Record<string, unknown>;
     for (const { payload } of messages) {
       const template = payload.value_template as string | undefined;
       if (template === undefined) continue;
@@ -251,7 +255,7 @@ describe("Home Assistant discovery payloads for the bank", () => {
   });
 
   it("reads only keys the bank status JSON has", () => {
-    const keys = Object.keys(bankScalars(computeBankView([], 0)));
+    const keys = Object.keys(bankScalars({ bank: undefined, configured: 0, time: 0 }));
     for (const { payload } of bank) {
       const template = payload.value_template as string | undefined;
       if (template === undefined) continue;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventBus } from "../../../../src/bridge/event-bus.js";
 import { createHaDiscovery } from "../../../../src/bridge/features/home-assistant/home-assistant.js";
 import { MqttConnection } from "../../../../src/bridge/mqtt/connection.js";
+import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import {
   mosquittoSkipReason,
@@ -78,9 +79,16 @@ describe.skipIf(mosquittoSkipReason())("Home Assistant discovery through a real 
     await connection.waitForConnect();
     const bus = new EventBus();
     const feature = createHaDiscovery(
-      { logger, clock: systemClock, bus, mqtt: connection },
+      {
+        logger,
+        clock: systemClock,
+        bus,
+        mqtt: connection,
+        state: createBridgeState({ bus, clock: systemClock }, { batteryIds: ["1"], bankWindowMs: 0 }),
+      },
       {
         prefix: "accusolar",
+        qos: 1,
         energy: true,
         bank: true,
         swVersion: "0.1.0",

@@ -4,6 +4,7 @@ import {
   createHaDiscovery,
   type HaDiscoveryFeature,
 } from "../../../../src/bridge/features/home-assistant/home-assistant.js";
+import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import { FakeMqtt, ManualClock, sampleReading } from "../../../../src/testing/index.js";
 
@@ -19,6 +20,12 @@ function ownConfig(uniqueId: string, prefix = "accusolar"): string {
   });
 }
 
+/** What the feature gets from startBridge: the shared battery state included. */
+function haContext(mqtt: FakeMqtt, clock: ManualClock, bus: EventBus) {
+  const state = createBridgeState({ bus, clock }, { batteryIds: [], bankWindowMs: 0 });
+  return { logger: createMemoryLogger(), clock, bus, mqtt, state };
+}
+
 describe("Home Assistant discovery feature", () => {
   let feature: HaDiscoveryFeature | undefined;
   afterEach(async () => {
@@ -30,18 +37,16 @@ describe("Home Assistant discovery feature", () => {
     const clock = new ManualClock();
     const bus = new EventBus();
     const mqtt = new FakeMqtt();
-    feature = createHaDiscovery(
-      { logger: createMemoryLogger(), clock, bus, mqtt },
-      {
-        prefix: "accusolar",
-        energy: options.energy ?? false,
-        bank: options.bank ?? false,
-        swVersion: "0.1.0",
-        pollIntervalS: 5,
-        batteries: [{ id: "1", address: A, name: "House", pollIntervalS: 30 }],
-        staleScanMs: 2000,
-      },
-    );
+    feature = createHaDiscovery(haContext(mqtt, clock, bus), {
+      prefix: "accusolar",
+      qos: 1,
+      energy: options.energy ?? false,
+      bank: options.bank ?? false,
+      swVersion: "0.1.0",
+      pollIntervalS: 5,
+      batteries: [{ id: "1", address: A, name: "House", pollIntervalS: 30 }],
+      staleScanMs: 2000,
+    });
     await feature.start();
     return { clock, bus, mqtt, feature };
   }
@@ -177,10 +182,16 @@ describe("Home Assistant discovery feature", () => {
   it("waits for the first connection before scanning when the broker is down at start", async () => {
     const clock = new ManualClock();
     const mqtt = new FakeMqtt({ connected: false });
-    const f = createHaDiscovery(
-      { logger: createMemoryLogger(), clock, bus: new EventBus(), mqtt },
-      { prefix: "accusolar", energy: false, bank: false, swVersion: "0", batteries: [], staleScanMs: 2000 },
-    );
+    const bus = new EventBus();
+    const f = createHaDiscovery(haContext(mqtt, clock, bus), {
+      prefix: "accusolar",
+      qos: 1,
+      energy: false,
+      bank: false,
+      swVersion: "0",
+      batteries: [],
+      staleScanMs: 2000,
+    });
     feature = f;
     await f.start();
     expect(clock.pending).toBe(0);

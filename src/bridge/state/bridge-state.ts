@@ -1,0 +1,30 @@
+/**
+ * The state every feature shares: one battery store and one bank tracker (docs/architecture.md "Bridge
+ * composition"). The store listens from the start, before any feature; the bank tracker is attached once
+ * the features have started (`attachBank`), so each event reaches the features before the bank it changes.
+ */
+import type { Clock } from "../../util/clock.js";
+import type { EventBus } from "../event-bus.js";
+import { BankTracker } from "./bank-tracker.js";
+import { BatteryStore } from "./battery-store.js";
+
+export interface BridgeState {
+  store: BatteryStore;
+  bank: BankTracker;
+}
+
+export interface BridgeStateOptions {
+  /** Configured battery ids in battery order. */
+  batteryIds: readonly string[];
+  /** How long the bank waits to collect a poll round's readings (ms); 0 = on every reading. */
+  bankWindowMs: number;
+}
+
+export function createBridgeState(
+  ctx: { bus: EventBus; clock: Clock },
+  options: BridgeStateOptions,
+): BridgeState {
+  const store = new BatteryStore(ctx.bus, options.batteryIds);
+  const bank = new BankTracker({ ...ctx, store }, { windowMs: options.bankWindowMs });
+  return { store, bank };
+}
