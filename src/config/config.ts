@@ -2,24 +2,78 @@
  * The resolved, camelCase configuration the bridge runs with (what loadConfig returns), and the
  * helpers that present it: broker URL resolution and `--print-config` with secrets masked.
  */
-import type { BatteryAddress } from "../transport/address.js";
-import type { ConfigOutput, LogLevelName } from "./schema.js";
+import { BmsError } from "../errors.js";
+import { formatAddress, parseAddress } from "../transport/address.js";
+import { batteryIdFor, type ConfigOutput } from "./schema.js";
 
-export interface BatteryConfig {
-  /** Topic id: accusolar/battery/<id>/… */
-  id: string;
-  /** Human name (logs, Home Assistant device name). */
-  name: string;
-  /** Canonical address text (formatAddress). */
-  address: string;
-  target: BatteryAddress;
-  /** HCI selection for BLE batteries (native, native:N, uart:/dev/X). */
-  hci: string;
-  pollIntervalS: number;
-  disconnectBetweenPolls: boolean;
+/**
+ * The schema's output (snake_case, seconds) resolved into what the bridge runs with: camelCase, ms, one
+ * broker URL, each battery's id, address and inherited settings. The config types below are DERIVED from
+ * this function, so the settings shape is written once, in the schema.
+ */
+export function resolveConfig(config: ConfigOutput, clientId: () => string) {
+  const bridge = config.bridge;
+  return {
+    version: config.version,
+    batteries: config.batteries.map((battery, index) => {
+      const parsed = parseAddress(battery.address);
+      if (!parsed.ok) throw new BmsError("CONFIG_INVALID", parsed.problem); // unreachable: validated
+      return {
+        /** Topic id: accusolar/battery/<id>/… */
+        id: batteryIdFor(battery, index),
+        /** Human name (logs, Home Assistant device name). */
+        name: battery.name ?? battery.id ?? `Battery ${index + 1}`,
+        /** Canonical address text (formatAddress). */
+        address: formatAddress(parsed.address),
+        target: parsed.address,
+        /** HCI selection for BLE batteries (native, native:N, uart:/dev/X). */
+        hci: battery.hci ?? bridge.hci,
+        pollIntervalS: battery.poll_interval ?? bridge.poll_interval,
+        disconnectBetweenPolls: battery.disconnect_between_polls ?? bridge.disconnect_between_polls,
+      };
+    }),
+    mqtt: {
+      ...resolveBroker(config.mqtt),
+      ...(config.mqtt.ca_file !== undefined && { caFile: config.mqtt.ca_file }),
+      clientId: config.mqtt.client_id ?? clientId(),
+      qos: config.mqtt.qos,
+      topicPrefix: config.mqtt.topic_prefix.replace(/\/+$/, ""),
+      haDiscovery: config.mqtt.ha_discovery,
+      haDiscoveryPrefix: config.mqtt.ha_discovery_prefix.replace(/\/+$/, ""),
+      /** Offline queue bound (publishes). */
+      queueLimit: config.mqtt.queue_limit,
+    },
+    bridge: {
+      pollIntervalS: bridge.poll_interval,
+      maxConnections: bridge.max_connections,
+      disconnectBetweenPolls: bridge.disconnect_between_polls,
+      connectTimeoutMs: Math.round(bridge.connect_timeout * 1000),
+      requestTimeoutMs: Math.round(bridge.request_timeout * 1000),
+      requestAttempts: bridge.request_attempts,
+      staleAfterPolls: bridge.stale_after_polls,
+      offlineAfterPolls: bridge.offline_after_polls,
+      backoffMaxMs: Math.round(bridge.backoff_max * 1000),
+      jitter: bridge.jitter,
+      ...(bridge.energy_state_file !== undefined && { energyStateFile: bridge.energy_state_file }),
+      /** MOSFET control commands are acted on (src/bridge/features/control). */
+      allowControl: bridge.allow_control,
+      /** JSON-lines capture of every exchange (src/transport/capture). */
+      ...(bridge.capture_file !== undefined && { captureFile: bridge.capture_file }),
+    },
+    log: { level: config.log.level, json: config.log.json },
+  };
 }
 
-export interface MqttConfig {
+export type BridgeConfig = ReturnType<typeof resolveConfig>;
+export type BatteryConfig = BridgeConfig["batteries"][number];
+export type MqttConfig = BridgeConfig["mqtt"];
+export type PollingConfig = BridgeConfig["bridge"];
+
+const SCHEME_ALIASES: Record<string, string> = { "tcp:": "mqtt:", "ssl:": "mqtts:" };
+const DEFAULT_PORTS: Record<string, number> = { "mqtt:": 1883, "mqtts:": 8883, "ws:": 8083, "wss:": 8084 };
+const TLS_SCHEMES = new Set(["mqtts:", "wss:"]);
+
+interface BrokerFields {
   /** Full broker URL, e.g. mqtt://localhost:1883 (credentials never included). */
   url: string;
   host: string;
@@ -27,47 +81,7 @@ export interface MqttConfig {
   tls: boolean;
   username?: string;
   password?: string;
-  caFile?: string;
-  clientId: string;
-  qos: 0 | 1 | 2;
-  topicPrefix: string;
-  haDiscovery: boolean;
-  haDiscoveryPrefix: string;
-  /** Offline queue bound (publishes). */
-  queueLimit: number;
 }
-
-export interface PollingConfig {
-  pollIntervalS: number;
-  maxConnections: number;
-  disconnectBetweenPolls: boolean;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-  requestAttempts: number;
-  staleAfterPolls: number;
-  offlineAfterPolls: number;
-  backoffMaxMs: number;
-  jitter: number;
-  energyStateFile?: string;
-  /** MOSFET control commands are acted on (src/bridge/features/control). */
-  allowControl: boolean;
-  /** JSON-lines capture of every exchange (src/bridge/capture). */
-  captureFile?: string;
-}
-
-export interface BridgeConfig {
-  version: number;
-  batteries: BatteryConfig[];
-  mqtt: MqttConfig;
-  bridge: PollingConfig;
-  log: { level: LogLevelName; json: boolean };
-}
-
-const SCHEME_ALIASES: Record<string, string> = { "tcp:": "mqtt:", "ssl:": "mqtts:" };
-const DEFAULT_PORTS: Record<string, number> = { "mqtt:": 1883, "mqtts:": 8883, "ws:": 8083, "wss:": 8084 };
-const TLS_SCHEMES = new Set(["mqtts:", "wss:"]);
-
-type BrokerFields = Pick<MqttConfig, "url" | "host" | "port" | "tls" | "username" | "password">;
 
 /** Host or URL + port + tls → one URL. A port or credentials written in the URL win. */
 export function resolveBroker(mqtt: ConfigOutput["mqtt"]): BrokerFields {

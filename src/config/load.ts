@@ -3,16 +3,14 @@
  * collected and reported together in one BmsError CONFIG_INVALID, each line naming the variable,
  * flag or file key to fix.
  */
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { extname } from "node:path";
 import type { z } from "zod";
 import { BmsError } from "../errors.js";
-import { formatAddress, parseAddress } from "../transport/address.js";
-import type { BridgeConfig } from "./config.js";
-import { resolveBroker } from "./config.js";
+import { type BridgeConfig, resolveConfig } from "./config.js";
+import { defaultClientId } from "./defaults.js";
 import {
   type ConfigLayer,
   emptyLayer,
@@ -23,7 +21,7 @@ import {
   labelFor,
   mergeLayers,
 } from "./layers.js";
-import { batteryIdFor, type ConfigOutput, configSchema } from "./schema.js";
+import { configSchema } from "./schema.js";
 
 export interface ConfigSources {
   env?: Readonly<Record<string, string | undefined>>;
@@ -65,9 +63,7 @@ export function loadConfig(sources: ConfigSources): BridgeConfig {
     );
   }
   if (problems.length > 0 || !result.success) throw configError(problems);
-  const randomHex = sources.randomHex ?? ((n: number) => randomBytes(n).toString("hex"));
-  const host = (sources.hostname ?? hostname()).replace(/[^A-Za-z0-9_-]/g, "").slice(0, 32) || "host";
-  return resolve(result.data, () => `bms-bridge-${host}-${randomHex(3)}`);
+  return resolveConfig(result.data, () => defaultClientId(sources.hostname ?? hostname(), sources.randomHex));
 }
 
 function withDefaultBatteries(
@@ -129,50 +125,4 @@ function configError(problems: string[]): BmsError {
       ? (problems[0] as string)
       : `invalid configuration (${problems.length} problems):\n${problems.map((p) => `  ${p}`).join("\n")}`;
   return new BmsError("CONFIG_INVALID", message, { problems });
-}
-
-function resolve(config: ConfigOutput, defaultClientId: () => string): BridgeConfig {
-  const bridge = config.bridge;
-  return {
-    version: config.version,
-    batteries: config.batteries.map((battery, index) => {
-      const parsed = parseAddress(battery.address);
-      if (!parsed.ok) throw new BmsError("CONFIG_INVALID", parsed.problem); // unreachable: validated above
-      return {
-        id: batteryIdFor(battery, index),
-        name: battery.name ?? battery.id ?? `Battery ${index + 1}`,
-        address: formatAddress(parsed.address),
-        target: parsed.address,
-        hci: battery.hci ?? bridge.hci,
-        pollIntervalS: battery.poll_interval ?? bridge.poll_interval,
-        disconnectBetweenPolls: battery.disconnect_between_polls ?? bridge.disconnect_between_polls,
-      };
-    }),
-    mqtt: {
-      ...resolveBroker(config.mqtt),
-      ...(config.mqtt.ca_file !== undefined && { caFile: config.mqtt.ca_file }),
-      clientId: config.mqtt.client_id ?? defaultClientId(),
-      qos: config.mqtt.qos,
-      topicPrefix: config.mqtt.topic_prefix.replace(/\/+$/, ""),
-      haDiscovery: config.mqtt.ha_discovery,
-      haDiscoveryPrefix: config.mqtt.ha_discovery_prefix.replace(/\/+$/, ""),
-      queueLimit: config.mqtt.queue_limit,
-    },
-    bridge: {
-      pollIntervalS: bridge.poll_interval,
-      maxConnections: bridge.max_connections,
-      disconnectBetweenPolls: bridge.disconnect_between_polls,
-      connectTimeoutMs: Math.round(bridge.connect_timeout * 1000),
-      requestTimeoutMs: Math.round(bridge.request_timeout * 1000),
-      requestAttempts: bridge.request_attempts,
-      staleAfterPolls: bridge.stale_after_polls,
-      offlineAfterPolls: bridge.offline_after_polls,
-      backoffMaxMs: Math.round(bridge.backoff_max * 1000),
-      jitter: bridge.jitter,
-      ...(bridge.energy_state_file !== undefined && { energyStateFile: bridge.energy_state_file }),
-      allowControl: bridge.allow_control,
-      ...(bridge.capture_file !== undefined && { captureFile: bridge.capture_file }),
-    },
-    log: { level: config.log.level, json: config.log.json },
-  };
 }

@@ -1,11 +1,13 @@
 /**
- * The one configuration schema: it yields the type, the defaults and the validation (style.md §3.14).
+ * The one configuration schema: it yields the type (config.ts derives the resolved one from it), applies
+ * the defaults (defaults.ts) and validates.
  * Keys are snake_case as written in files; `parseConfig` (load.ts) turns the result into camelCase
  * `BridgeConfig`. Unknown keys are errors so a typo never silently falls back to a default.
  */
 import { z } from "zod";
 import { parseAddress } from "../transport/address.js";
 import { parseHci } from "../transport/hci.js";
+import { CONFIG_DEFAULTS as D } from "./defaults.js";
 
 export const CONFIG_VERSION = 1;
 
@@ -95,12 +97,12 @@ const broker = text("a host name or URL")
   });
 
 const mqttSchema = z.strictObject({
-  broker: broker.default("localhost"),
+  broker: broker.default(D.mqtt.broker),
   /** Default 1883, or 8883 with TLS; a port in the broker URL wins. */
   port: wholeBounded(1, 65_535).optional(),
   username: text("a user name").optional(),
   password: text("a password").optional(),
-  tls: flag().default(false),
+  tls: flag().default(D.mqtt.tls),
   ca_file: text("a file path").min(1).optional(),
   /** Default: unique per bridge, so two bridges on one broker never kick each other off (seed bug 2). */
   client_id: text("a client id").min(1).max(128).optional(),
@@ -108,43 +110,43 @@ const mqttSchema = z.strictObject({
     .union([z.literal(0), z.literal(1), z.literal(2)], {
       error: (issue) => `${show(issue.input)} is not 0, 1 or 2`,
     })
-    .default(1),
+    .default(D.mqtt.qos),
   topic_prefix: text("a topic prefix")
     .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
-    .default("accusolar"),
-  ha_discovery: flag().default(false),
+    .default(D.mqtt.topicPrefix),
+  ha_discovery: flag().default(D.mqtt.haDiscovery),
   /** Publishes kept while the broker is unreachable; beyond it the oldest are dropped and counted. */
-  queue_limit: wholeBounded(1, 1_000_000).default(1000),
+  queue_limit: wholeBounded(1, 1_000_000).default(D.mqtt.queueLimit),
   ha_discovery_prefix: text("a topic prefix")
     .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
-    .default("homeassistant"),
+    .default(D.mqtt.haDiscoveryPrefix),
 });
 
 const bridgeSchema = z.strictObject({
   /** Seconds between reads of one battery (seed POLL_INTERVAL). */
-  poll_interval: pollInterval.default(5),
+  poll_interval: pollInterval.default(D.bridge.pollIntervalS),
   /** Default HCI adapter for BLE batteries (native, native:N, uart:/dev/ttyX). */
-  hci: hci.default("native"),
+  hci: hci.default(D.bridge.hci),
   /** Persistent BLE connections per adapter; batteries beyond it are read connect-read-disconnect. */
-  max_connections: wholeBounded(1, 16).default(3),
+  max_connections: wholeBounded(1, 16).default(D.bridge.maxConnections),
   /** Disconnect after every read so the phone app can connect in between (getdoover default). */
-  disconnect_between_polls: flag().default(false),
-  connect_timeout: bounded(1, 120, " s").default(20),
+  disconnect_between_polls: flag().default(D.bridge.disconnectBetweenPolls),
+  connect_timeout: bounded(1, 120, " s").default(D.bridge.connectTimeoutS),
   /** First try's reply timeout; each retry waits ×1.5 longer, capped at 4× this. */
-  request_timeout: bounded(0.1, 30, " s").default(2),
-  request_attempts: wholeBounded(1, 10).default(3),
+  request_timeout: bounded(0.1, 30, " s").default(D.bridge.requestTimeoutS),
+  request_attempts: wholeBounded(1, 10).default(D.bridge.requestAttempts),
   /** No valid reading for this many intervals → drop the link and reconnect. */
-  stale_after_polls: wholeBounded(1, 1000).default(3),
+  stale_after_polls: wholeBounded(1, 1000).default(D.bridge.staleAfterPolls),
   /** No valid reading for this many intervals → availability offline. */
-  offline_after_polls: wholeBounded(1, 1000).default(6),
+  offline_after_polls: wholeBounded(1, 1000).default(D.bridge.offlineAfterPolls),
   /** Longest wait between attempts on a failing battery. */
-  backoff_max: bounded(1, 3600, " s").default(120),
+  backoff_max: bounded(1, 3600, " s").default(D.bridge.backoffMaxS),
   /** ± fraction of each delay added at random so batteries drift apart. */
-  jitter: bounded(0, 0.5).default(0.1),
+  jitter: bounded(0, 0.5).default(D.bridge.jitter),
   /** Where energy counters (kWh/Ah in and out) persist; absent = energy counters off. */
   energy_state_file: text("a file path").min(1).optional(),
   /** Act on `<prefix>/battery/<id>/set/charge|discharge` (0xE1 MOSFET writes); off = nothing is written. */
-  allow_control: flag().default(false),
+  allow_control: flag().default(D.bridge.allowControl),
   /** Record every request and response chunk to this JSON-lines file (`--capture`). */
   capture_file: text("a file path").min(1).optional(),
 });
@@ -152,8 +154,8 @@ const bridgeSchema = z.strictObject({
 const logSchema = z.strictObject({
   level: z
     .enum(LOG_LEVELS, { error: (issue) => `${show(issue.input)} is not one of ${LOG_LEVELS.join(", ")}` })
-    .default("info"),
-  json: flag().default(false),
+    .default(D.log.level),
+  json: flag().default(D.log.json),
 });
 
 export const configSchema = z

@@ -10,6 +10,8 @@
  * The client READS; the one write it can build is 0xE1 MOSFET control (jbd-protocol §7), used only by the
  * guarded control feature when the bridge runs with --allow-control (src/bridge/features/control/).
  */
+
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
 import { BmsError, isBmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { FrameAssembler } from "../../protocol/assembler.js";
@@ -35,11 +37,14 @@ export interface ClientOptions {
   maxTimeoutMs: number;
 }
 
+const { requestTimeoutS, requestAttempts } = CONFIG_DEFAULTS.bridge;
+
+/** The configuration's request defaults (`request_timeout`, `request_attempts`); retries wait up to 4×. */
 export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
-  timeoutMs: 2000,
-  attempts: 3,
+  timeoutMs: requestTimeoutS * 1000,
+  attempts: requestAttempts,
   timeoutGrowth: 1.5,
-  maxTimeoutMs: 8000,
+  maxTimeoutMs: 4 * requestTimeoutS * 1000,
 };
 
 /** Why incoming items were not used, for diagnostics and tests. */

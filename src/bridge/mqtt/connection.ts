@@ -9,6 +9,7 @@
  */
 import { hostname } from "node:os";
 import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
+import { defaultClientId } from "../../config/defaults.js";
 import { BmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { Clock } from "../../util/clock.js";
@@ -17,7 +18,6 @@ import {
   clientOptions,
   closedBeforeAnswer,
   DEFAULT_MQTT_OPTIONS,
-  defaultClientId,
   describeConnectError,
   type MqttConnectionOptions,
   readCaFile,

@@ -2,9 +2,9 @@
  * MQTT connection settings (docs/mqtt.md "Configuration") and their translation to mqtt.js options.
  * Config keys are the snake_case forms of these names (`client_id`, `ca_file`, `queue_limit`, …).
  */
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { IClientOptions } from "mqtt";
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
 import { BmsError } from "../../errors.js";
 
 /** "auto" tries MQTT 5 first and falls back to 3.1.1 (and stays there) when the broker refuses it. */
@@ -17,7 +17,7 @@ export interface MqttConnectionOptions {
   password?: string;
   /** PEM CA bundle that signed the broker's certificate (mqtts://); the certificate is always verified. */
   caFile?: string;
-  /** Default `bms-bridge-<hostname>-<random>`: unique, so two bridges never kick each other off (seed bug 2). */
+  /** Default `bms-bridge-<hostname>-<random>` (defaultClientId in src/config/defaults.ts). */
   clientId?: string;
   keepaliveS: number;
   protocol: MqttProtocolSetting;
@@ -35,18 +35,13 @@ export interface MqttConnectionOptions {
 export const DEFAULT_MQTT_OPTIONS: Omit<MqttConnectionOptions, "url"> = {
   keepaliveS: 60,
   protocol: "auto",
-  prefix: "accusolar",
-  qos: 1,
-  queueLimit: 1000,
+  prefix: CONFIG_DEFAULTS.mqtt.topicPrefix,
+  qos: CONFIG_DEFAULTS.mqtt.qos,
+  queueLimit: CONFIG_DEFAULTS.mqtt.queueLimit,
   reconnectMinMs: 1000,
   reconnectMaxMs: 30_000,
   connectTimeoutMs: 10_000,
 };
-
-export function defaultClientId(hostname: string): string {
-  const host = hostname.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 32) || "host";
-  return `bms-bridge-${host}-${randomBytes(3).toString("hex")}`;
-}
 
 export function validateBrokerUrl(url: string): URL {
   let parsed: URL;

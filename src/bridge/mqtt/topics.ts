@@ -9,6 +9,8 @@
  *   <prefix>/system/health            the worst health of the online batteries
  *   <prefix>/bridge/state             online | offline (retained, also the last will)
  */
+
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
 import { BmsError } from "../../errors.js";
 
 /** The seed's scalar/array telemetry topics, in the order they are published (status comes last). */
@@ -30,7 +32,7 @@ export const STATUS_FIELD = "status";
 export const HEALTH_FIELD = "health";
 export const AVAILABILITY_FIELD = "availability";
 
-export const DEFAULT_TOPIC_PREFIX = "accusolar";
+export const DEFAULT_TOPIC_PREFIX = CONFIG_DEFAULTS.mqtt.topicPrefix;
 
 /** Topic leaves directly under `<prefix>/battery/` that a battery id must not shadow. */
 const RESERVED_IDS = new Set<string>([...TELEMETRY_FIELDS, STATUS_FIELD, HEALTH_FIELD, AVAILABILITY_FIELD]);

@@ -11,6 +11,8 @@
  * Each battery's and the bank's values are formatted once (format.ts). Publishes are serialised so a clear
  * can never overtake the values it clears.
  */
+
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
 import type { Logger } from "../../log/logger.js";
 import type { Clock } from "../../util/clock.js";
 import type { EventBus } from "../event-bus.js";
@@ -40,7 +42,7 @@ export interface PublisherOptions {
 
 export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
   prefix: DEFAULT_TOPIC_PREFIX,
-  qos: 1,
+  qos: CONFIG_DEFAULTS.mqtt.qos,
   retain: true,
   clearOnOffline: true,
   messageExpiryS: 60,

@@ -10,11 +10,13 @@
  * - `expire_after` on status-derived entities as a backstop if both availability signals are lost.
  *   Energy counters have none: they are published only when they change and stay true while idle.
  */
+
+import { CONFIG_DEFAULTS } from "../../../config/defaults.js";
 import { softwareVersionText } from "../../../protocol/telemetry.js";
 import type { HaEntity } from "./ha-entities.js";
 
 export const UNIQUE_ID_PREFIX = "bmsbridge_";
-export const DEFAULT_DISCOVERY_PREFIX = "homeassistant";
+export const DEFAULT_DISCOVERY_PREFIX = CONFIG_DEFAULTS.mqtt.haDiscoveryPrefix;
 
 export interface HaBatteryFacts {
   batteryId: string;

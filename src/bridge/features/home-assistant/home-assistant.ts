@@ -9,6 +9,8 @@
  * the bridge collects the retained configs it owns for `staleScanMs`, and clears with an empty retained payload those of batteries no longer configured and
  * those a configured battery's current entity set no longer contains (e.g. fewer cells).
  */
+
+import { CONFIG_DEFAULTS } from "../../../config/defaults.js";
 import type { Logger } from "../../../log/logger.js";
 import type { Clock } from "../../../util/clock.js";
 import type { EventBus } from "../../event-bus.js";
@@ -46,7 +48,7 @@ export interface HaDiscoveryOptions {
   qos: 0 | 1 | 2;
   /** Default "homeassistant". */
   discoveryPrefix?: string;
-  /** Poll interval (s) of batteries that do not set their own; sets `expire_after`. Default 5. */
+  /** Poll interval (s) of batteries that do not set their own; sets `expire_after`. */
   pollIntervalS?: number;
   /**
    * Configured batteries (BridgeConfig.batteries fits). Without it, configs of removed batteries cannot be
@@ -89,7 +91,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
   const payloadOptions: HaPayloadOptions = {
     prefix: options.prefix,
     discoveryPrefix: options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX,
-    expireAfterS: expireAfterForPoll(options.pollIntervalS ?? 5),
+    expireAfterS: expireAfterForPoll(options.pollIntervalS ?? CONFIG_DEFAULTS.bridge.pollIntervalS),
     origin: { name: "bms-bridge", sw_version: options.swVersion },
   };
   const bankId = bankTarget(payloadOptions).identifier;
