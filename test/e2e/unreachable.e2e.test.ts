@@ -65,7 +65,10 @@ describe("run with a missing serial device, a refused gateway and no broker", ()
     const serial = "serial:/dev/ttyBMS-NOT-THERE";
     const tcp = `tcp:127.0.0.1:${refusedGateway}`;
     bridge = startBridgeProcess(bridgeConfig(noBroker, [serial, tcp]));
-    // about twelve poll intervals: every battery fails about a dozen times, the broker a few times
+    // both batteries failed long enough to go offline (however long a loaded machine takes to get there)…
+    await bridge.waitForLine(/\[1\] offline/, 30_000);
+    await bridge.waitForLine(/\[2\] offline/, 30_000);
+    // …then about twelve more poll intervals: each fails about a dozen times more, the broker a few times
     await sleep(6000);
     expect(bridge.running()).toBe(true);
     const lines = bridge.lines();
