@@ -17,6 +17,7 @@ import { startEmulatorConsole } from "../emulator/console/start.js";
 import { listScenarios } from "../emulator/scenario-files.js";
 import type { ServeRequest } from "../emulator/serve.js";
 import { formatStatusLine } from "../emulator/status-line.js";
+import { BmsError, isBmsError } from "../errors.js";
 import { parseHciList } from "../transport/hci.js";
 import { systemClock } from "../util/clock.js";
 import { usageError } from "./run-cli.js";
@@ -107,6 +108,8 @@ export async function runEmu(flags: EmuFlags, io: EmuIo): Promise<void> {
   const running = consoleAt
     ? await startEmulatorConsole(emulator, { ...consoleAt, clock: systemClock }).catch(async (error) => {
         await emulator.stop();
+        if (isBmsError(error, "PORT_IN_USE"))
+          throw new BmsError("PORT_IN_USE", `${error.message}: choose another with --console HOST:PORT`);
         throw error;
       })
     : undefined;

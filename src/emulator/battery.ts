@@ -8,61 +8,30 @@ import { BmsError } from "../errors.js";
 import { FrameAssembler } from "../protocol/assembler.js";
 import type { AssemblerItem } from "../protocol/types.js";
 import { type Clock, systemClock } from "../util/clock.js";
+import {
+  type BatterySetup,
+  type ConnectOptions,
+  DEFAULT_NOTIFY_SIZE,
+  type EmulatedBatteryOptions,
+} from "./battery-options.js";
 import { applyBehaviors, type Behavior, type Step, seededRandom } from "./behaviors/behavior.js";
 import { createFault, type FaultSpec } from "./behaviors/faults.js";
-import { type Medium, mediumBehaviors, WIRE_9600, type WirePacing } from "./behaviors/media.js";
+import { type Medium, mediumBehaviors, WIRE_9600 } from "./behaviors/media.js";
 import { BatteryModel } from "./model.js";
 import { planFor, samePlan } from "./plan.js";
 import { type EmulatorPort, PortImpl } from "./port.js";
-import { type BatteryProfile, type ProfileOverrides, resolveProfile } from "./profile.js";
+import { type BatteryProfile, resolveProfile } from "./profile.js";
 import { type RecordedRequest, RequestLog, type RequestPredicate } from "./request-log.js";
 import { JbdResponder, type Responder } from "./responder.js";
 import type { BatterySnapshot } from "./snapshot.js";
-import { Timeline, type TimelineEntry } from "./timeline.js";
+import { Timeline } from "./timeline.js";
 
-/** BLE notifications carry 20 bytes on the DP04S (ATT MTU 23, jbd-protocol §9). */
-export const DEFAULT_NOTIFY_SIZE = 20;
-
-export interface EmulatedBatteryOptions {
-  /** Overrides merged over DEFAULT_PROFILE (after the scenario's own overrides). */
-  profile?: ProfileOverrides;
-  /** Scenario profile overrides, applied before `profile`. */
-  scenarioProfile?: ProfileOverrides;
-  timeline?: readonly TimelineEntry[];
-  faults?: readonly FaultSpec[];
-  /** Extra behaviour layers, after the faults (they wrap them). */
-  behaviors?: readonly Behavior[];
-  clock?: Clock;
-  /** Simulated seconds per real second (default 1; 0 freezes time except `advance`). */
-  speed?: number;
-  /** Seed for probabilistic faults (default 1). */
-  seed?: number;
-  notifySize?: number;
-  /**
-   * The battery's MAC (e.g. `--mac`): shown in status lines and carried in its BLE manufacturer data.
-   * Without it a battery served over BLE takes its controller's address, as a real dongle does.
-   */
-  address?: string;
-  /** Identity until a BLE controller gives one, when `address` is not set (default A5:C2:37:00:00:01). */
-  placeholderAddress?: string;
-  /** Scenario name, for status and the console. */
-  scenarioName?: string;
-  /** Replaces the JBD responder (e.g. a replay script). */
-  responder?: (model: BatteryModel) => Responder;
-}
-
-export interface ConnectOptions {
-  /** How the central is attached (default BLE: 20-byte notifications, no pacing). */
-  medium?: "ble" | "wire";
-  /** For a wire: line time per byte and delivery pieces (default 9600 baud, whole reply). */
-  pacing?: WirePacing;
-}
-
-/** What a scenario change replaces (see `load`). */
-export type BatterySetup = Pick<
-  EmulatedBatteryOptions,
-  "profile" | "scenarioProfile" | "timeline" | "faults" | "responder" | "scenarioName"
->;
+export {
+  type BatterySetup,
+  type ConnectOptions,
+  DEFAULT_NOTIFY_SIZE,
+  type EmulatedBatteryOptions,
+} from "./battery-options.js";
 
 export class EmulatedBattery {
   readonly clock: Clock;

@@ -5,6 +5,8 @@
  * the working copy from the EEPROM, so a write that was never saved is gone after a power cycle.
  * Words are the 2-byte parameters 0x10–0x3F; texts are the length-prefixed strings 0xA0–0xA2.
  */
+import { parametersFromProfile } from "./parameters.js";
+import type { BatteryProfile } from "./profile.js";
 export class Eeprom {
   /** The working copy (register → raw word); the protection logic reads its thresholds here. */
   readonly words: Map<number, number>;
@@ -52,4 +54,14 @@ export class Eeprom {
 function copyInto<V>(target: Map<number, V>, source: ReadonlyMap<number, V>): void {
   target.clear();
   for (const [key, value] of source) target.set(key, value);
+}
+
+/** A profile's settings as they leave the factory: its parameters, manufacturer, device name, barcode. */
+export function eepromFromProfile(profile: BatteryProfile): Eeprom {
+  const texts = new Map([
+    [0xa0, profile.manufacturer],
+    [0xa1, profile.model],
+    [0xa2, profile.barcode],
+  ]);
+  return new Eeprom(parametersFromProfile(profile), texts);
 }

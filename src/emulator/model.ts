@@ -5,14 +5,9 @@
  * cooling to ambient), cycle counting from discharged Ah, protection with hysteresis, balancing bleed.
  */
 import { balanceStep } from "./balancing.js";
-import { Eeprom } from "./eeprom.js";
+import { type Eeprom, eepromFromProfile } from "./eeprom.js";
 import { ocvVolts } from "./ocv.js";
-import {
-  balanceFromParameters,
-  PARAMETER_REGISTER,
-  parametersFromProfile,
-  protectionFromParameters,
-} from "./parameters.js";
+import { balanceFromParameters, PARAMETER_REGISTER, protectionFromParameters } from "./parameters.js";
 import { type BatteryProfile, type CellProfile, cellProfile, type ProtectionProfile } from "./profile.js";
 import { type Measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./protection.js";
 import type { BatterySnapshot } from "./snapshot.js";
@@ -66,14 +61,7 @@ export class BatteryModel {
 
   constructor(profile: BatteryProfile) {
     this.profile = profile;
-    this.eeprom = new Eeprom(
-      parametersFromProfile(profile),
-      new Map([
-        [0xa0, profile.manufacturer],
-        [0xa1, profile.model],
-        [0xa2, profile.barcode],
-      ]),
-    );
+    this.eeprom = eepromFromProfile(profile);
     this.#cellOffsetsMv = Array.from({ length: profile.cellCount }, () => 0);
     const packSocPct = (profile.initial.remainingAh / profile.nominalAh) * 100;
     this.#cells = Array.from({ length: profile.cellCount }, (_, i) => {
@@ -277,14 +265,12 @@ export class BatteryModel {
     if (counter === 4) this.#remainingAh = 0;
   }
 
+  /** OCV + I·R, plus the console's measurement offset. */
   #cellsMv(): number[] {
-    return this.#cells.map((c, i) =>
-      Math.max(
-        0,
-        Math.round((ocvVolts(c.socPct) + (this.#currentA * c.resistanceMohm) / 1000) * 1000) +
-          (this.#cellOffsetsMv[i] ?? 0),
-      ),
-    );
+    return this.#cells.map((c, i) => {
+      const mv = Math.round((ocvVolts(c.socPct) + (this.#currentA * c.resistanceMohm) / 1000) * 1000);
+      return Math.max(0, mv + (this.#cellOffsetsMv[i] ?? 0));
+    });
   }
 
   #temperaturesC(): number[] {

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type EmuFlags, type EmuIo, runEmu } from "../../src/cli/emu-run.js";
 
@@ -98,5 +99,20 @@ describe("bms-emu status output", () => {
     await expect(
       runEmu(flags({ count: "2", mac: "A5:C2:37:00:00:01,a5-c2-37-00-00-01" }), fakeIo(false)),
     ).rejects.toThrow("given twice");
+  });
+
+  it("--console on a busy port fails with one line naming the flag", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(
+        runEmu(flags({ quiet: true, console: `127.0.0.1:${port}` }), fakeIo(false)),
+      ).rejects.toThrow(
+        `console 127.0.0.1:${port} is already in use: choose another with --console HOST:PORT`,
+      );
+    } finally {
+      blocker.close();
+    }
   });
 });
