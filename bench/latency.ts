@@ -14,6 +14,7 @@ import { serveTcp } from "../src/emulator/tcp-server.js";
 import { findMosquitto, startMosquitto } from "../src/testing/mosquitto.js";
 import { percentile, round, sleep, startBridge } from "./bridge-process.js";
 import type { BenchSection } from "./types.js";
+import { UNPACED } from "./unpaced.js";
 
 const POLL_S = 0.5;
 
@@ -25,7 +26,7 @@ export const latencySection: BenchSection = {
     const broker = await startMosquitto();
     const battery = createEmulatedBattery({ speed: 0 });
     battery.model.setDemand(1);
-    const gateway = await serveTcp(battery, { host: "127.0.0.1", port: 0 });
+    const gateway = await serveTcp(battery, { host: "127.0.0.1", port: 0, pacing: UNPACED });
     const arrivals = new Map<string, number>();
     const sub = spawn("mosquitto_sub", [
       "-h",

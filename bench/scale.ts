@@ -14,6 +14,7 @@ import { type RunningTcpServer, serveTcp } from "../src/emulator/tcp-server.js";
 import { findMosquitto, startMosquitto } from "../src/testing/mosquitto.js";
 import { cpuSeconds, peakRssMb, percentile, round, sleep, startBridge } from "./bridge-process.js";
 import type { BenchFigure, BenchSection } from "./types.js";
+import { UNPACED } from "./unpaced.js";
 
 const SIZES = [8, 64, 256];
 
@@ -41,7 +42,7 @@ async function measure(count: number, brokerPort: number, windowMs: number) {
       address: `A5:C2:37:E2:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 0xff).toString(16).padStart(2, "0")}`,
     });
     batteries.push(battery);
-    servers.push(await serveTcp(battery, { host: "127.0.0.1", port: 0 }));
+    servers.push(await serveTcp(battery, { host: "127.0.0.1", port: 0, pacing: UNPACED }));
   }
   const bridge = startBridge({
     batteries: servers.map((s) => ({ address: `tcp:127.0.0.1:${s.port}` })),

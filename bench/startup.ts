@@ -9,6 +9,7 @@ import { serveTcp } from "../src/emulator/tcp-server.js";
 import { findMosquitto, startMosquitto } from "../src/testing/mosquitto.js";
 import { percentile, round, startBridge } from "./bridge-process.js";
 import type { BenchSection } from "./types.js";
+import { UNPACED } from "./unpaced.js";
 
 async function oneStart(brokerUrl: string, brokerPort: number, gatewayPort: number, prefix: string) {
   const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, reconnectPeriod: 0 });
@@ -39,7 +40,7 @@ export const startupSection: BenchSection = {
       return { figures: [], problems: process.env.CI === "true" ? ["mosquitto missing"] : [] };
     const broker = await startMosquitto();
     const battery = createEmulatedBattery();
-    const gateway = await serveTcp(battery, { host: "127.0.0.1", port: 0 });
+    const gateway = await serveTcp(battery, { host: "127.0.0.1", port: 0, pacing: UNPACED });
     const times: number[] = [];
     try {
       for (let i = 0; i < (quick ? 2 : 7); i++) {
