@@ -135,7 +135,8 @@ export function createCard(first) {
     metrics.current.value.textContent = signed(b.current_a, 2);
     metrics.power.value.textContent = signed(b.power_w, 1);
     metrics.temperature.value.textContent = b.temperatures_c.map((t) => t.toFixed(1)).join(" / ") || "—";
-    metrics.capacity.value.textContent = `${b.remaining_ah.toFixed(1)} / ${b.nominal_ah}`;
+    metrics.capacity.value.textContent = b.remaining_ah.toFixed(1);
+    metrics.capacity.unit.textContent = `Ah of ${b.nominal_ah}`;
     metrics.cycles.value.textContent = String(b.cycles);
     metrics.spread.value.textContent = String(b.spread_mv);
     metrics.spread.unit.textContent = `mV · ${b.health}`;

@@ -6,7 +6,7 @@ const WIDTH = 600;
 const PANEL = 52;
 const GAP = 14;
 const LABEL_X = WIDTH - 4;
-const PLOT_RIGHT = WIDTH - 160;
+const PLOT_RIGHT = WIDTH - 170;
 
 export const SERIES = [
   { key: "voltage_v", name: "Voltage", unit: "V", digits: 2, colour: "#2563eb" },
