@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as api from "../src/index.js";
-import { REPO_ROOT } from "./e2e/support/bridge-process.js";
+import { REPO_ROOT } from "./support/repo-root.js";
 
 function documentedExports(): string[] {
   const doc = readFileSync(join(REPO_ROOT, "docs/api.md"), "utf8");

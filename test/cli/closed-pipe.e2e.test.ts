@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../e2e/support/bridge-process.js";
+import { REPO_ROOT } from "../support/repo-root.js";
 
 describe("stdout closed by the reader", () => {
   it("bms-emu --list-scenarios exits 0 without a stack trace", async () => {

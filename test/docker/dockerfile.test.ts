@@ -9,9 +9,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../e2e/support/bridge-process.js";
 import { buildStageSources, dockerIgnore, parseDockerfile } from "../e2e/support/docker-context.js";
 import { documentedAllowScripts } from "../e2e/support/packed-install.js";
+import { REPO_ROOT } from "../support/repo-root.js";
 
 const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
 const { args, stages } = parseDockerfile(dockerfile);

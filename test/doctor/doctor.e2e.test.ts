@@ -12,7 +12,7 @@ import { type RunningBroker, startBroker } from "../../src/broker/broker.js";
 import { loadConfig } from "../../src/config/load.js";
 import { realDoctorSystem } from "../../src/doctor/system.js";
 import { createMemoryLogger } from "../../src/log/logger.js";
-import { REPO_ROOT } from "../e2e/support/bridge-process.js";
+import { REPO_ROOT } from "../support/repo-root.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ENV_VARS, FLAG_MAPPINGS } from "../../src/config/layers.js";
-import { REPO_ROOT } from "./support/bridge-process.js";
+import { REPO_ROOT } from "../support/repo-root.js";
 
 const BATTERY = { BMS_ADDRESS: "A5:C2:37:3C:76:D2" };
 /** commander's hint after a usage error: a hint, not a second message. */

@@ -21,8 +21,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { labUnavailableReason } from "../../scripts/vble/lab.js";
+import { REPO_ROOT } from "../support/repo-root.js";
 import { spawnWatched, type WatchedProcess } from "../support/watched-process.js";
-import { REPO_ROOT } from "./support/bridge-process.js";
 import { type PackedInstall, packAndInstallGlobally } from "./support/packed-install.js";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });

@@ -7,7 +7,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/testing/mosquitto.js";
-import { type BridgeProcess, REPO_ROOT, startBridgeProcess } from "./support/bridge-process.js";
+import { REPO_ROOT } from "../support/repo-root.js";
+import { type BridgeProcess, startBridgeProcess } from "./support/bridge-process.js";
 import { bridgeConfig } from "./support/fault-suite.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

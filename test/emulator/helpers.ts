@@ -4,8 +4,7 @@ import type { EmulatorPort } from "../../src/emulator/port.js";
 import { FrameAssembler } from "../../src/protocol/assembler.js";
 import type { AssemblerItem } from "../../src/protocol/types.js";
 
-export const hex = (text: string): Uint8Array =>
-  Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (b) => Number.parseInt(b, 16));
+export { hex } from "../support/hex.js";
 
 export const toHexString = (bytes: Uint8Array): string =>
   [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FrameAssembler } from "../../src/protocol/assembler.js";
 import type { AssemblerItem } from "../../src/protocol/types.js";
 import { fixtureBytes, loadFrameFixtures } from "../support/frame-fixtures.js";
-import { hex } from "./hex.js";
+import { hex } from "../support/hex.js";
 
 const FRAMES = loadFrameFixtures().flatMap((file) => file.frames.map((frame) => fixtureBytes(frame.hex)));
 

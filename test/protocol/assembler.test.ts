@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FrameAssembler } from "../../src/protocol/assembler.js";
 import { encodeResponse } from "../../src/protocol/frame.js";
 import type { AssemblerItem } from "../../src/protocol/types.js";
-import { hex } from "./hex.js";
+import { hex } from "../support/hex.js";
 
 /** Feeds `stream` in chunks of `size` bytes and closes the stream. */
 function feed(stream: Uint8Array, size: number, assembler = new FrameAssembler()): AssemblerItem[] {
@@ -164,6 +164,24 @@ describe("FrameAssembler", () => {
       "invalid:truncated dd00",
       "invalid:truncated dd01",
     ]);
+  });
+
+  it("accepts a full 255-byte data field, the most the length byte can say, in any chunking", () => {
+    const data = Uint8Array.from({ length: 255 }, (_, i) => (i * 7) & 0xff);
+    const frame = encodeResponse(0x04, 0, data);
+    expect(frame).toHaveLength(255 + 7);
+    for (const size of [1, 20, frame.length]) {
+      const items = feed(frame, size);
+      expect(items.map((item) => item.kind)).toEqual(["response"]);
+      expect(items[0]?.kind === "response" && items[0].data).toEqual(data);
+    }
+  });
+
+  it("accepts a data field of exactly maxDataLength and rejects one byte more", () => {
+    const assembler = new FrameAssembler({ maxDataLength: 2 });
+    expect(summary(assembler.push(CELL_0D77))).toEqual(["response dd0400020d77ff7a77"]);
+    const three = encodeResponse(0x04, 0, hex("0D 77 00"));
+    expect(assembler.push(three)[0]).toMatchObject({ kind: "invalid", error: "length" });
   });
 
   it("rejects a length above maxDataLength at once", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { describeItem } from "../../src/protocol/describe.js";
 import { encodeResponse } from "../../src/protocol/frame.js";
 import type { ResponseFrame } from "../../src/protocol/types.js";
-import { hex } from "./hex.js";
+import { hex } from "../support/hex.js";
 
 function response(register: number, data: Uint8Array, status = 0): ResponseFrame {
   const kind = status !== 0 ? "error_reply" : data.length === 0 ? "ack" : "response";

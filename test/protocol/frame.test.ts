@@ -8,7 +8,7 @@ import {
   jbdChecksum,
   moduleChecksum,
 } from "../../src/protocol/frame.js";
-import { hex } from "./hex.js";
+import { hex } from "../support/hex.js";
 
 describe("jbdChecksum", () => {
   it("is 0x10000 minus the byte sum, masked to 16 bits (jbd-protocol §2 worked examples)", () => {
@@ -56,6 +56,15 @@ describe("encodeResponse", () => {
     const frame = encodeResponse(0x05, 0x00, text);
     expect(frame.subarray(0, 4)).toEqual(hex("DD 05 00 19"));
     expect(frame.subarray(-3)).toEqual(hex("FA 08 77"));
+  });
+
+  it("encodes a full 255-byte data field (the length byte's maximum)", () => {
+    const data = new Uint8Array(255).fill(0x11);
+    const response = encodeResponse(0x04, 0, data);
+    expect(response[3]).toBe(255);
+    expect(response.subarray(4, 259)).toEqual(data);
+    expect(encodeWriteRequest(0x10, data)[3]).toBe(255);
+    expect(encodeModuleFrame(0x15, data)[3]).toBe(255);
   });
 
   it("refuses values that do not fit a byte or a 255-byte data field", () => {

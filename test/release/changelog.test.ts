@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../e2e/support/bridge-process.js";
+import { REPO_ROOT } from "../support/repo-root.js";
 
 const changelog = readFileSync(join(REPO_ROOT, "CHANGELOG.md"), "utf8");
 const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };

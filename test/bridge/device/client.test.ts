@@ -29,6 +29,17 @@ function setup(options = {}) {
   return { bms, link, client };
 }
 
+/** A client whose battery answers only when the test releases the next held reply. */
+function heldReplies(options: { timeoutMs: number; attempts?: number }) {
+  const held: Array<() => void> = [];
+  const bms = new ScriptedBms("memory:held", (request) => {
+    held.push(() => link.emitData(healthyReply(request)?.[0] ?? new Uint8Array()));
+    return undefined;
+  });
+  const link = bms.connect();
+  return { bms, held, client: new BmsClient(link, ctx(), options) };
+}
+
 describe("BmsClient", () => {
   it("reads basic info, cells and the model with the documented read frames", async () => {
     const { bms, link, client } = setup();
@@ -49,13 +60,7 @@ describe("BmsClient", () => {
   });
 
   it("keeps one request in flight: a second read is sent only after the first reply", async () => {
-    const held: Array<() => void> = [];
-    const bms = new ScriptedBms("memory:slow", (request) => {
-      held.push(() => bmsLink.emitData(healthyReply(request)?.[0] ?? new Uint8Array()));
-      return undefined;
-    });
-    const bmsLink = bms.connect();
-    const slow = new BmsClient(bmsLink, ctx(), { timeoutMs: 1000 });
+    const { bms, held, client: slow } = heldReplies({ timeoutMs: 1000 });
     const first = slow.readBasicInfo();
     const second = slow.readCellVoltages();
     await vi.advanceTimersByTimeAsync(10);
@@ -66,6 +71,31 @@ describe("BmsClient", () => {
     expect(bms.requests.map((r) => r.register)).toEqual([0x03, 0x04]);
     held.shift()?.();
     expect((await second).cellsMv).toHaveLength(4);
+  });
+
+  it("forgets a finished request's timeout: it never fires into the next request", async () => {
+    const { held, client } = heldReplies({ timeoutMs: 1000, attempts: 1 });
+    const first = client.readBasicInfo();
+    await vi.advanceTimersByTimeAsync(10);
+    held.shift()?.(); // answered at 10 ms: its 1000 ms timeout must not live on
+    await first;
+    await vi.advanceTimersByTimeAsync(590);
+    const second = client.readCellVoltages(); // sent at 600 ms, times out at 1600 ms
+    await vi.advanceTimersByTimeAsync(500); // 1100 ms: past the first request's timeout
+    held.shift()?.();
+    expect((await second).cellsMv).toHaveLength(4);
+    expect(client.timeouts).toBe(0);
+    expect(client.dropped.unexpected).toBe(0);
+  });
+
+  it("fails with DECODE_INVALID on a reply whose checksum is right but whose data is no 0x03 answer", async () => {
+    const { bms, client } = setup();
+    // a well-formed frame (valid checksum) carrying 5 bytes where 0x03 needs at least 23
+    bms.responder = (request) => [encodeResponse(request.register, 0, Uint8Array.of(1, 2, 3, 4, 5))];
+    const error = await client.readBasicInfo().catch((e: unknown) => e);
+    expect(isBmsError(error, "DECODE_INVALID")).toBe(true);
+    expect((error as Error).message).toContain("memory:scripted");
+    expect(client.dropped.invalid).toBe(0); // the frame itself was fine: decoding refused it
   });
 
   it("reassembles a reply split into 20-byte BLE notifications and one holding only 77", async () => {

@@ -5,7 +5,7 @@ import { type RunningBroker, startBroker } from "../../../src/broker/broker.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
 import { freeLoopbackPort, startTcpProxy, type TcpProxy } from "../../../src/testing/index.js";
 import { systemClock } from "../../../src/util/clock.js";
-import { eventually, readRetained } from "../../helpers/retained.js";
+import { eventually, readRetained } from "../../support/retained.js";
 
 // Clients stop before the brokers close, so their goodbye is not left waiting for a vanished broker.
 const clientCleanups: Array<() => Promise<void>> = [];

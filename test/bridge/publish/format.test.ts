@@ -12,10 +12,10 @@ const statusOf = (reading: BatteryReading) =>
   batteryStatus(reading, valuesFromReading(reading), formatted(reading));
 
 describe("seed payload formats", () => {
-  const seed = formatted(sampleReading());
+  const first = formatted(sampleReading());
 
   it("formats the seed's first reading exactly as the seed table shows it", () => {
-    expect(seed.payloads).toEqual({
+    expect(first.payloads).toEqual({
       voltage: "13.45",
       current: "9.93",
       soc: "71",
@@ -29,10 +29,10 @@ describe("seed payload formats", () => {
   });
 
   it("prints the seed's log line", () => {
-    expect(publishLogLine(seed)).toBe(
+    expect(publishLogLine(first)).toBe(
       "Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
     );
-    expect(publishLogLine(seed, "garage")).toBe(
+    expect(publishLogLine(first, "garage")).toBe(
       "[garage] Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
     );
   });

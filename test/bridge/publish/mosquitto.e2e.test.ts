@@ -21,8 +21,8 @@ import {
   startTcpProxy,
 } from "../../../src/testing/index.js";
 import { systemClock } from "../../../src/util/clock.js";
-import { mosquittoSubRetained } from "../../helpers/mosquitto-sub.js";
-import { eventually } from "../../helpers/retained.js";
+import { mosquittoSubRetained } from "../../support/mosquitto-sub.js";
+import { eventually } from "../../support/retained.js";
 
 const SEED_TOPICS: Record<string, string> = {
   "accusolar/battery/voltage": "13.45",

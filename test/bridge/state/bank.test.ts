@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computeBank } from "../../../src/bridge/state/bank.js";
 import { valuesFromReading } from "../../../src/bridge/state/battery-values.js";
-import { bankMembers, makeReading, threeBatteries } from "../../helpers/readings.js";
+import { bankMembers, makeReading, threeBatteries } from "../../support/readings.js";
 
 const T = Date.UTC(2026, 1, 22, 13, 5, 57);
 

@@ -5,13 +5,11 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { stringify } from "yaml";
+import { REPO_ROOT } from "../../support/repo-root.js";
 import { spawnWatched, type WatchedProcess } from "../../support/watched-process.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = resolve(HERE, "../../..");
 const CLI = join(REPO_ROOT, "src/cli/bms-bridge.ts");
 
 export type BridgeProcess = Omit<WatchedProcess, "stop"> & {

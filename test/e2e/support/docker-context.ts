@@ -6,7 +6,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { REPO_ROOT } from "./bridge-process.js";
+import { REPO_ROOT } from "../../support/repo-root.js";
 
 export interface Instruction {
   op: string;

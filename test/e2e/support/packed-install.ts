@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "./bridge-process.js";
+import { REPO_ROOT } from "../../support/repo-root.js";
 import { copyBuildContext } from "./docker-context.js";
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ import {
   formatProductionDate,
   PROTECTION_FLAGS,
 } from "../../../src/protocol/registers/basic-info.js";
-import { hex } from "../hex.js";
+import { hex } from "../../support/hex.js";
 
 // Hand-built 4S data field, every value worked out from jbd-protocol §3:
 const DATA_4S = hex(

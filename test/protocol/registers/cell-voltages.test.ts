@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeCellVoltages, encodeCellVoltages } from "../../../src/protocol/registers/cell-voltages.js";
-import { hex } from "../hex.js";
+import { hex } from "../../support/hex.js";
 
 describe("cell voltages (0x04)", () => {
   it("reads big-endian mV per cell, cell 1 first; 0 mV is valid data", () => {

@@ -5,7 +5,7 @@ import {
   ERROR_COUNTER_NAMES,
   encodeErrorCounters,
 } from "../../../src/protocol/registers/error-counters.js";
-import { hex } from "../hex.js";
+import { hex } from "../../support/hex.js";
 
 describe("error counters (0xAA)", () => {
   it("names 11 words in wire order (22 bytes)", () => {

@@ -5,7 +5,7 @@ import {
   encodeParameter,
   isParameterRegister,
 } from "../../../src/protocol/registers/parameter.js";
-import { hex } from "../hex.js";
+import { hex } from "../../support/hex.js";
 
 describe("parameter registers", () => {
   it("reads one big-endian word (0x29 DSGOC 0xA628, §6)", () => {

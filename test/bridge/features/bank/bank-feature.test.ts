@@ -5,7 +5,7 @@ import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js"
 import type { BridgeFeature } from "../../../../src/bridge/types.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import { FakeMqtt, ManualClock } from "../../../../src/testing/index.js";
-import { makeReading } from "../../../helpers/readings.js";
+import { makeReading } from "../../../support/readings.js";
 
 /** The bank view on the shared state, started and stopped as startBridge does. */
 async function startBank(options: {

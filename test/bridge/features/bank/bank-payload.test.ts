@@ -3,7 +3,7 @@ import { bankScalars, bankStatusJson } from "../../../../src/bridge/features/ban
 import { formatValues } from "../../../../src/bridge/publish/format.js";
 import { computeBank } from "../../../../src/bridge/state/bank.js";
 import type { BankUpdate } from "../../../../src/bridge/state/bank-tracker.js";
-import { bankMembers, type ReadingSpec, threeBatteries } from "../../../helpers/readings.js";
+import { bankMembers, type ReadingSpec, threeBatteries } from "../../../support/readings.js";
 
 const T = Date.UTC(2026, 1, 22, 13, 5, 57);
 

@@ -10,7 +10,7 @@ import {
 import { createBridgeState } from "../../../../src/bridge/state/bridge-state.js";
 import { createMemoryLogger } from "../../../../src/log/logger.js";
 import { FakeMqtt, ManualClock } from "../../../../src/testing/index.js";
-import { makeReading } from "../../../helpers/readings.js";
+import { makeReading } from "../../../support/readings.js";
 
 const A = "A5:C2:37:3C:76:D2";
 const B = "A5:C2:37:46:27:CC";

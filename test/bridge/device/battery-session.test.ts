@@ -1,0 +1,204 @@
+/**
+ * One battery's session on the manual clock: what it emits and when, back-off, stale links, going offline
+ * on time, and that nothing outlives close(). The scripted BMS answers at once (a microtask); silence is
+ * a reply that never comes, so only the clock ends a request.
+ */
+import { describe, expect, it } from "vitest";
+import { BatterySession } from "../../../src/bridge/device/battery-session.js";
+import { EventBus } from "../../../src/bridge/event-bus.js";
+import type { BatteryReading } from "../../../src/bridge/types.js";
+import { loadConfig } from "../../../src/config/load.js";
+import { createMemoryLogger } from "../../../src/log/logger.js";
+import { encodeResponse } from "../../../src/protocol/frame.js";
+import { DEFAULT_MODEL, healthyReply, ManualClock, ScriptedBms } from "../../../src/testing/index.js";
+import type { BatteryLinkOpener } from "../../../src/transport/open-link.js";
+
+const INTERVAL_MS = 10_000;
+
+function rig() {
+  const config = loadConfig({
+    file: {
+      path: "session.json",
+      text: JSON.stringify({
+        batteries: [{ address: "memory:one" }],
+        bridge: {
+          poll_interval: INTERVAL_MS / 1000,
+          request_timeout: 1,
+          request_attempts: 1,
+          stale_after_polls: 2,
+          offline_after_polls: 3,
+          backoff_max: 60,
+        },
+      }),
+    },
+    randomHex: () => "00",
+  });
+  const clock = new ManualClock(Date.UTC(2026, 1, 22, 13, 0, 0));
+  const logger = createMemoryLogger();
+  const bus = new EventBus();
+  const events: string[] = [];
+  const readings: BatteryReading[] = [];
+  bus.on("deviceInfo", () => events.push("deviceInfo"));
+  bus.on("availability", (a) => events.push(`${a.state}: ${a.reason}`));
+  bus.on("reading", (r) => {
+    events.push(`reading ${r.seq}`);
+    readings.push(r);
+  });
+  const bms = new ScriptedBms("memory:one");
+  let silent = false;
+  bms.responder = (request) => (silent ? undefined : healthyReply(request));
+  const links: BatteryLinkOpener = { open: async () => bms.connect(), close: async () => {} };
+  const battery = config.batteries[0];
+  if (!battery) throw new Error("one battery expected");
+  const session = new BatterySession(battery, { clock, logger, bus, links, polling: config.bridge });
+  /** Runs one poll, moving the clock in 100 ms steps while it waits for replies that may never come. */
+  const poll = async (keepConnected = true, signal?: AbortSignal): Promise<boolean> => {
+    let done: boolean | undefined;
+    void session.poll({ keepConnected, ...(signal && { signal }) }).then((ok) => {
+      done = ok;
+    });
+    for (let waited = 0; done === undefined; waited += 100) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (done === undefined) clock.tick(100);
+      if (waited > 60_000) throw new Error("poll never finished");
+    }
+    return done;
+  };
+  const setSilent = (value: boolean) => {
+    silent = value;
+  };
+  const warnings = () => logger.records.filter((r) => r.level === "warn").map((r) => r.message);
+  return { clock, logger, bms, session, events, readings, poll, setSilent, warnings };
+}
+
+describe("BatterySession", () => {
+  it("says online, then hands over the reading with its model; later readings alone", async () => {
+    const r = rig();
+    expect(await r.poll()).toBe(true);
+    expect(r.events).toEqual(["deviceInfo", "online: reading ok", "reading 1"]);
+    expect(r.readings[0]).toMatchObject({ seq: 1, time: r.clock.now(), model: DEFAULT_MODEL });
+    expect(await r.poll()).toBe(true);
+    expect(r.events.slice(3)).toEqual(["reading 2"]);
+    // 0x05 once per kept connection, then 0x03 + 0x04 per poll, all over one link
+    expect(r.bms.requests.map((q) => q.register)).toEqual([0x05, 0x03, 0x04, 0x03, 0x04]);
+    expect(r.bms.links).toHaveLength(1);
+  });
+
+  it("connects, reads and disconnects each poll when the link is not kept, reading the model only once", async () => {
+    const r = rig();
+    await r.poll(false);
+    await r.poll(false);
+    expect(r.bms.requests.map((q) => q.register)).toEqual([0x05, 0x03, 0x04, 0x03, 0x04]);
+    expect(r.bms.links.map((link) => link.isOpen)).toEqual([false, false]);
+    expect(r.session.isConnected).toBe(false);
+  });
+
+  it("backs off after failures, doubling up to backoff_max, and returns to the interval after a reading", async () => {
+    const r = rig();
+    r.setSilent(true);
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      expect(await r.poll()).toBe(false);
+      delays.push(r.session.nextDelayMs());
+    }
+    expect(delays).toEqual([10_000, 20_000, 40_000, 60_000, 60_000]);
+    expect(r.session.failures).toBe(5);
+    r.setSilent(false);
+    expect(await r.poll()).toBe(true);
+    expect(r.session.nextDelayMs()).toBe(INTERVAL_MS);
+    expect(r.session.failures).toBe(0);
+  });
+
+  it("logs once per change of the back-off, not once per failed poll", async () => {
+    const r = rig();
+    r.setSilent(true);
+    for (let i = 0; i < 5; i++) await r.poll();
+    expect(r.warnings()).toHaveLength(4); // 10, 20, 40, 60 s; the second 60 s is debug only
+    expect(r.warnings()[0]).toMatch(/read failed \(.*no reply to 0x03.*\); next try in 10 s/);
+    expect(r.warnings()[3]).toMatch(/still failing after 4 attempts/);
+    r.setSilent(false);
+    await r.poll();
+    expect(r.logger.records.at(-1)?.message).toMatch(/reading again after 5 failed attempt\(s\)/);
+  });
+
+  it("goes offline offline_after_polls intervals after the last reading, on the clock, without any poll", async () => {
+    const r = rig();
+    await r.poll();
+    const read = r.readings[0]?.time as number;
+    r.clock.tick(read + 3 * INTERVAL_MS - 1 - r.clock.now());
+    expect(r.events.filter((e) => e.startsWith("offline"))).toEqual([]);
+    r.clock.tick(1);
+    expect(r.events.at(-1)).toBe("offline: no valid reading for 30 s");
+    await r.poll();
+    expect(r.events.slice(-2)).toEqual(["online: reading ok", "reading 2"]);
+  });
+
+  it("names the last error when it goes offline after failures", async () => {
+    const r = rig();
+    await r.poll();
+    r.setSilent(true);
+    await r.poll();
+    r.clock.tick(3 * INTERVAL_MS);
+    expect(r.events.at(-1)).toMatch(/^offline: no valid reading for 30 s; last error: .*no reply to 0x03/);
+  });
+
+  it("leaves no timer behind after close(): it never goes offline later", async () => {
+    const r = rig();
+    await r.poll();
+    await r.session.close();
+    expect(r.clock.pending).toBe(0);
+    r.clock.tick(10 * INTERVAL_MS);
+    expect(r.events.filter((e) => e.startsWith("offline"))).toEqual([]);
+    expect(await r.session.poll({ keepConnected: true })).toBe(false);
+    expect(r.bms.links.at(-1)?.isOpen).toBe(false);
+  });
+
+  it("drops a link that gave no valid reading for stale_after_polls intervals and reconnects", async () => {
+    const r = rig();
+    await r.poll();
+    r.setSilent(true);
+    r.clock.tick(INTERVAL_MS);
+    await r.poll(); // silent for 10 s: the link is kept
+    expect(r.bms.links).toHaveLength(1);
+    r.clock.tick(INTERVAL_MS);
+    r.setSilent(false);
+    expect(await r.poll()).toBe(true); // silent for 20 s + the failed poll: a new link
+    expect(r.bms.links).toHaveLength(2);
+    expect(r.bms.links[0]?.isOpen).toBe(false);
+    expect(
+      r.logger.records.some((l) => /no valid reading for 2\d(\.\d)? s, reconnecting/.test(l.message)),
+    ).toBe(true);
+  });
+
+  it("fails the poll, and publishes nothing, on a reply with a valid checksum that does not decode", async () => {
+    const r = rig();
+    r.bms.responder = (request) =>
+      request.register === 0x03 ? [encodeResponse(0x03, 0, Uint8Array.of(1, 2, 3))] : healthyReply(request);
+    expect(await r.poll()).toBe(false);
+    expect(r.readings).toEqual([]);
+    expect(r.session.failures).toBe(1);
+    expect(r.warnings()[0]).toMatch(/read failed/);
+  });
+
+  it("does not count a poll cut short by stop as a failure", async () => {
+    const r = rig();
+    r.setSilent(true);
+    const stop = new AbortController();
+    const polled = r.poll(true, stop.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    stop.abort();
+    expect(await polled).toBe(false);
+    expect(r.session.failures).toBe(0);
+    expect(r.warnings()).toEqual([]);
+    expect(r.session.isConnected).toBe(false);
+  });
+
+  it("takes a reading made outside poll() (a control read-back) as the latest one", async () => {
+    const r = rig();
+    await r.poll();
+    const first = r.readings[0] as BatteryReading;
+    r.session.acceptReading(first.basic, first.cells);
+    expect(r.events.at(-1)).toBe("reading 2");
+    expect(r.readings.at(-1)?.time).toBe(r.clock.now());
+  });
+});
