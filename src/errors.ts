@@ -19,6 +19,7 @@ export type BmsErrorCode =
   | "CANCELED"
   | "NOT_OPEN"
   | "ADAPTER_UNAVAILABLE"
+  | "ADAPTER_LOST"
   | "DEVICE_NOT_FOUND"
   | "CONNECT_FAILED"
   | "GATT_MISSING"

@@ -31,3 +31,46 @@ export function parseHciList(
   }
   return { ok: true, hcis };
 }
+
+/** `uart:/path` or `hci0`, for logs and errors. */
+export function describeHci(hci: HciSelection): string {
+  return hci.driver === "uart" ? `uart:${hci.port}` : `hci${hci.deviceId}`;
+}
+
+/** What noble's and bleno's `withBindings("hci", …)` take for this selection. */
+export function hciBindingOptions(hci: HciSelection): Record<string, unknown> {
+  if (hci.driver === "uart") {
+    return { hciDriver: "uart", bindParams: { uart: { port: hci.port, baudRate: hci.baudRate } } };
+  }
+  return { deviceId: hci.deviceId };
+}
+
+/**
+ * Why an adapter that was powered on left that state, in words a user can act on. `portExists` tells a
+ * pulled-out USB-serial adapter (its device node is gone) from a port that merely closed.
+ */
+export function describeAdapterLoss(hci: HciSelection, state: string, portExists: boolean): string {
+  if (hci.driver === "uart") {
+    return portExists
+      ? `its serial port ${hci.port} closed (state ${state})`
+      : `its serial port ${hci.port} is gone (unplugged?)`;
+  }
+  if (state === "unsupported") return "the controller disappeared (unplugged?)";
+  return `it went ${state} (hciconfig down, rfkill, unplugged, or bluetoothd took it)`;
+}
+
+/**
+ * After stop(), noble's and bleno's HCI bindings (same internals) keep a 1 s "is the device up?" poll
+ * re-arming itself (bleno: forever, so a process that stopped every peripheral never exits), and their
+ * serial socket may still reopen the port from a reconnect try in progress, behind a newer instance's
+ * back. Both are made no-ops. Guarded: bindings without these internals are left as they are.
+ */
+export function quietStoppedBindings(instance: unknown): void {
+  const hci = (instance as { _bindings?: { _hci?: Record<string, unknown> } })._bindings?._hci;
+  if (!hci) return;
+  if (typeof hci.pollIsDevUp === "function") hci.pollIsDevUp = () => {};
+  const socket = hci._socket as Record<string, unknown> | undefined;
+  if (!socket) return;
+  socket._isReconnectionCancelled = true;
+  if (typeof socket.bindUser === "function") socket.bindUser = () => {};
+}

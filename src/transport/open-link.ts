@@ -7,11 +7,26 @@ import { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
 import { type BatteryAddress, formatAddress } from "./address.js";
+import type { AdapterEvent, AdapterHealth } from "./ble/supervisor.js";
 import type { Link, LinkOpener, OpenOptions } from "./types.js";
+
+export type { AdapterEvent, AdapterHealth };
 
 /** A BLE opener bound to one adapter; closing it releases the adapter. */
 export interface AdapterOpener extends LinkOpener {
   close(): Promise<void>;
+  /** The adapter's counters (link health); absent for openers that do not keep any. */
+  readonly health?: AdapterHealth;
+}
+
+/** What a BLE opener is given besides its HCI selection. */
+export interface AdapterContext {
+  clock: Clock;
+  logger: Logger;
+  /** How long an adapter may stay unusable before it is fatal (default 10 min). */
+  adapter?: { giveUpAfterMs?: number };
+  /** Lost, back, wedged, fatal: the bridge logs nothing more, but a fatal one ends the run (exit 1). */
+  onAdapterEvent?: (event: AdapterEvent) => void;
 }
 
 /** Produces a fresh link to an in-process battery each time it is called. */
@@ -23,7 +38,9 @@ export interface BatteryLinkOpenerContext {
   /** In-process batteries by name (`memory:<name>`). */
   memory?: ReadonlyMap<string, MemoryConnector>;
   /** Creates the BLE opener for one adapter; default: the noble adapter in ./ble, imported lazily. */
-  createBleOpener?: (hci: string, ctx: { clock: Clock; logger: Logger }) => Promise<AdapterOpener>;
+  createBleOpener?: (hci: string, ctx: AdapterContext) => Promise<AdapterOpener>;
+  adapter?: AdapterContext["adapter"];
+  onAdapterEvent?: AdapterContext["onAdapterEvent"];
 }
 
 export interface LinkTarget {
@@ -40,24 +57,36 @@ export interface BatteryLinkOpener {
   open(battery: LinkTarget, options: OpenOptions): Promise<Link>;
   /** Releases adapters opened for BLE. */
   close(): Promise<void>;
+  /** Counters of every BLE adapter opened so far. */
+  adapterHealth(): AdapterHealth[];
 }
 
 /** The noble adapter is loaded only when a BLE battery is configured (noble is an optional dependency). */
-async function defaultBleOpener(hci: string, ctx: { clock: Clock; logger: Logger }): Promise<AdapterOpener> {
+async function defaultBleOpener(hci: string, ctx: AdapterContext): Promise<AdapterOpener> {
   const { createBleOpener } = await import("./ble/opener.js");
   return createBleOpener({ hci, ...ctx });
 }
 
 export function createBatteryLinkOpener(ctx: BatteryLinkOpenerContext): BatteryLinkOpener {
   const bleOpeners = new Map<string, Promise<AdapterOpener>>();
+  const opened = new Map<string, AdapterOpener>();
   const createBle = ctx.createBleOpener ?? defaultBleOpener;
+  const adapterContext: AdapterContext = {
+    clock: ctx.clock,
+    logger: ctx.logger.child("ble"),
+    ...(ctx.adapter !== undefined && { adapter: ctx.adapter }),
+    ...(ctx.onAdapterEvent !== undefined && { onAdapterEvent: ctx.onAdapterEvent }),
+  };
 
   const bleOpenerFor = (hci: string): Promise<AdapterOpener> => {
     let opener = bleOpeners.get(hci);
     if (!opener) {
-      opener = createBle(hci, { clock: ctx.clock, logger: ctx.logger.child("ble") });
-      // a failed adapter is retried on the next open instead of caching the failure forever
-      opener.catch(() => bleOpeners.delete(hci));
+      opener = createBle(hci, adapterContext);
+      opener.then(
+        (ready) => opened.set(hci, ready),
+        // a failed adapter is retried on the next open instead of caching the failure forever
+        () => bleOpeners.delete(hci),
+      );
       bleOpeners.set(hci, opener);
     }
     return opener;
@@ -100,7 +129,10 @@ export function createBatteryLinkOpener(ctx: BatteryLinkOpenerContext): BatteryL
     close: async () => {
       const pending = [...bleOpeners.values()];
       bleOpeners.clear();
+      opened.clear();
       await Promise.allSettled(pending.map(async (opener) => (await opener).close()));
     },
+    adapterHealth: () =>
+      [...opened.values()].flatMap((opener) => (opener.health === undefined ? [] : [opener.health])),
   };
 }

@@ -6,12 +6,27 @@
  * Thin by design: every connection gets its own EmulatorPort; written bytes go to `port.receive`, and
  * each chunk the port sends becomes exactly one notification. Splitting into 20-byte chunks is the
  * port's (fault layer's) job, since the negotiated MTU (253 in the virtual lab) would allow bigger ones.
- * bleno (stoprocent) callbacks take the connection handle first (docs/virtual-ble.md).
+ * bleno (stoprocent) callbacks take the connection handle first.
+ *
+ * When the adapter goes away (unplugged, powered off) the peripheral keeps trying to come back, on a
+ * fresh bleno instance each time (the old one cannot recover, as with noble: src/transport/ble/
+ * noble-instance.ts), and advertises again once it does, as a real dongle does when powered again.
  */
+
+import { existsSync } from "node:fs";
 import type { Bleno, ConnectionHandle, UpdateValueCallback } from "@stoprocent/bleno";
 import { BmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
-import type { HciSelection } from "../../transport/hci.js";
+import {
+  describeAdapterLoss,
+  describeHci,
+  type HciSelection,
+  hciBindingOptions,
+  quietStoppedBindings,
+} from "../../transport/hci.js";
+import { watchPortGone } from "../../transport/hci-port-watch.js";
+import { doublingDelayMs } from "../../util/backoff.js";
+import { type Clock, systemClock, type TimerHandle } from "../../util/clock.js";
 import type { EmulatedBattery } from "../battery.js";
 import { encodeJbdAdvertisement } from "./advertising.js";
 
@@ -51,29 +66,22 @@ export interface BlenoPeripheralOptions {
   hci: HciSelection;
   battery: GattBattery;
   logger?: Logger;
+  clock?: Clock;
   powerOnTimeoutMs?: number;
 }
 
 export interface BlenoPeripheral {
-  /** The controller's own address (in the virtual lab 00:AA:01:00:00:xx, not the battery's MAC). */
+  /** The controller's own address (in the virtual lab 00:AA:01:0N:00:42, not the battery's MAC). */
   readonly controllerAddress: string;
   /** Whether a central is connected right now. */
   readonly connected: boolean;
+  /** Whether the adapter is there and advertising (false while it is away). */
+  readonly advertising: boolean;
   /** Disconnects centrals, stops advertising and releases the controller. Idempotent. */
   stop(): Promise<void>;
 }
 
 type DisconnectOne = { disconnect(handle: ConnectionHandle): void };
-
-/**
- * bleno 0.12's HCI layer re-arms a 1 s "is the device up?" poll timer forever, even after stop(), so a
- * process that stopped every peripheral never exits. After stop we turn that poll into a no-op (the
- * pending timer fires once more and is not re-armed). Guarded: a bleno without this internal is left as is.
- */
-function endDevicePolling(bleno: Bleno): void {
-  const hci = (bleno as unknown as { _bindings?: { _hci?: { pollIsDevUp?: () => void } } })._bindings?._hci;
-  if (hci && typeof hci.pollIsDevUp === "function") hci.pollIsDevUp = () => {};
-}
 
 interface Session {
   port: GattPort;
@@ -81,21 +89,24 @@ interface Session {
   unsubscribe: Array<() => void>;
 }
 
-function hciName(hci: HciSelection): string {
-  return hci.driver === "uart" ? `uart:${hci.port}` : `hci${hci.deviceId}`;
+/** One bleno instance advertising the battery, from power-on to its end. */
+interface Advertiser {
+  bleno: Bleno;
+  address: string;
+  /** The MAC carried in the manufacturer data. */
+  mac: string;
+  sessions: Map<ConnectionHandle, Session>;
+  stopWatching?: () => void;
+  close(): void;
 }
 
-function bindingOptions(hci: HciSelection): Record<string, unknown> {
-  if (hci.driver === "uart") {
-    return { hciDriver: "uart", bindParams: { uart: { port: hci.port, baudRate: hci.baudRate } } };
-  }
-  return { deviceId: hci.deviceId };
-}
+const REOPEN_FIRST_MS = 1000;
+const REOPEN_MAX_MS = 30_000;
 
 async function powerOn(hci: HciSelection, timeoutMs: number): Promise<Bleno> {
   let bleno: Bleno;
   try {
-    bleno = (await import("@stoprocent/bleno")).withBindings("hci", bindingOptions(hci));
+    bleno = (await import("@stoprocent/bleno")).withBindings("hci", hciBindingOptions(hci));
   } catch (error) {
     throw new BmsError(
       "ADAPTER_UNAVAILABLE",
@@ -109,11 +120,11 @@ async function powerOn(hci: HciSelection, timeoutMs: number): Promise<Bleno> {
     return bleno;
   } catch (error) {
     bleno.stop();
-    endDevicePolling(bleno);
+    quietStoppedBindings(bleno);
     throw new BmsError(
       "ADAPTER_UNAVAILABLE",
-      `Bluetooth adapter ${hciName(hci)} did not power on within ${timeoutMs} ms (state: ${bleno.state})`,
-      { hci: hciName(hci) },
+      `Bluetooth adapter ${describeHci(hci)} did not power on within ${timeoutMs} ms (state: ${bleno.state})`,
+      { hci: describeHci(hci) },
       { cause: error },
     );
   }
@@ -147,8 +158,8 @@ function buildService(bleno: Bleno, sessions: Map<ConnectionHandle, Session>) {
   });
 }
 
-/** Powers on the controller, sets up FF00 and advertises; ADAPTER_UNAVAILABLE when it cannot. */
-export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Promise<BlenoPeripheral> {
+/** Powers on one bleno instance, sets up FF00 and advertises; ADAPTER_UNAVAILABLE when it cannot. */
+async function advertise(options: BlenoPeripheralOptions): Promise<Advertiser> {
   const { battery, hci, logger } = options;
   const bleno = await powerOn(hci, options.powerOnTimeoutMs ?? 4000);
   const sessions = new Map<ConnectionHandle, Session>();
@@ -183,39 +194,107 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
   });
   const mac = battery.mac ?? bleno.address.toUpperCase();
   const { advertisement, scanResponse } = encodeJbdAdvertisement(battery.name, mac);
-  const advertise = () =>
+  const advertiseNow = () =>
     bleno.startAdvertisingWithEIRDataAsync(Buffer.from(advertisement), Buffer.from(scanResponse));
-  try {
-    await bleno.setServicesAsync([buildService(bleno, sessions)]);
-    await advertise();
-  } catch (error) {
-    bleno.stop();
-    endDevicePolling(bleno);
-    throw new BmsError("ADAPTER_UNAVAILABLE", `advertising on ${hciName(hci)} failed: ${String(error)}`, {
-      hci: hciName(hci),
-    });
-  }
-  logger?.info(`advertising ${battery.name} (${mac}) on ${hciName(hci)} as ${bleno.address}`);
-  let stopped = false;
+  let closed = false;
+  // switched off / on (the emulator's battery): advertising stops and starts with it
   const offOnline = battery.onOnlineChange?.((online) => {
-    if (stopped) return;
-    if (online) advertise().catch((error: unknown) => logger?.warn(`advertising again failed: ${error}`));
+    if (closed) return;
+    if (online) advertiseNow().catch((error: unknown) => logger?.warn(`advertising again failed: ${error}`));
     else bleno.stopAdvertising();
   });
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    offOnline?.();
+    for (const handle of [...sessions.keys()]) endSession(handle);
+    bleno.removeAllListeners("accept");
+    bleno.removeAllListeners("disconnect");
+    bleno.removeAllListeners("stateChange");
+    bleno.stop();
+    quietStoppedBindings(bleno);
+  };
+  try {
+    await bleno.setServicesAsync([buildService(bleno, sessions)]);
+    await advertiseNow();
+  } catch (error) {
+    close();
+    throw new BmsError("ADAPTER_UNAVAILABLE", `advertising on ${describeHci(hci)} failed: ${String(error)}`, {
+      hci: describeHci(hci),
+    });
+  }
+  return { bleno, address: bleno.address.toUpperCase(), mac, sessions, close };
+}
+
+/**
+ * Powers on the controller, sets up FF00 and advertises; ADAPTER_UNAVAILABLE when it cannot at first.
+ * Later losses of the adapter are healed in the background until stop().
+ */
+export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Promise<BlenoPeripheral> {
+  const { battery, hci, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const where = describeHci(hci);
+  let current: Advertiser | undefined = await advertise(options);
+  let address = current.address;
+  let stopped = false;
+  let attempts = 0;
+  let retry: TimerHandle | undefined;
+  logger?.info(`advertising ${battery.name} (${current.mac}) on ${where} as ${address}`);
+
+  const watch = (advertiser: Advertiser) => {
+    const lost = (state: string) => {
+      if (state === "poweredOn" || stopped || advertiser !== current) return;
+      const portExists = hci.driver === "uart" && existsSync(hci.port);
+      logger?.warn(
+        `Bluetooth adapter ${where} lost: ${describeAdapterLoss(hci, state, portExists)}; advertising ${battery.name} again when it returns`,
+      );
+      current = undefined;
+      stopWatching();
+      advertiser.close();
+      schedule();
+    };
+    advertiser.bleno.on("stateChange", lost);
+    const stopWatching = watchPortGone(hci, clock, () => lost("poweredOff"));
+    advertiser.stopWatching = stopWatching;
+  };
+  const schedule = () => {
+    attempts++;
+    retry = clock.setTimeout(() => void reopen(), doublingDelayMs(attempts, REOPEN_FIRST_MS, REOPEN_MAX_MS));
+  };
+  const reopen = async () => {
+    retry = undefined;
+    try {
+      const advertiser = await advertise(options);
+      if (stopped) return advertiser.close();
+      current = advertiser;
+      address = advertiser.address;
+      logger?.info(`Bluetooth adapter ${where} is back: advertising ${battery.name} again as ${address}`);
+      attempts = 0;
+      watch(advertiser);
+    } catch (error) {
+      logger?.debug(`${where}: not back yet (${(error as Error).message})`);
+      if (!stopped) schedule();
+    }
+  };
+  watch(current);
+
   return {
-    controllerAddress: bleno.address.toUpperCase(),
+    get controllerAddress() {
+      return address;
+    },
     get connected() {
-      return sessions.size > 0;
+      return (current?.sessions.size ?? 0) > 0;
+    },
+    get advertising() {
+      return current !== undefined;
     },
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      offOnline?.();
-      for (const handle of [...sessions.keys()]) endSession(handle);
-      bleno.removeAllListeners("accept");
-      bleno.removeAllListeners("disconnect");
-      bleno.stop();
-      endDevicePolling(bleno);
+      if (retry !== undefined) clock.clearTimeout(retry);
+      current?.stopWatching?.();
+      current?.close();
+      current = undefined;
     },
   };
 }

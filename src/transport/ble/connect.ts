@@ -1,6 +1,6 @@
 /** Connecting and disconnecting one peripheral through the adapter's queue, with deadlines. */
 import type { Peripheral } from "@stoprocent/noble";
-import { BmsError, toBmsError } from "../../errors.js";
+import { BmsError, isBmsError, toBmsError } from "../../errors.js";
 import { normalizeMac } from "../address.js";
 import type { BleAdapter } from "./adapter.js";
 import { findPeripheral } from "./scan.js";
@@ -31,23 +31,34 @@ export async function connectPeripheral(
   throwIfAborted(signal);
   const peripheral = await findPeripheral(adapter, mac, remainingMs(adapter, deadline));
   throwIfAborted(signal);
-  await adapter.queue.run(
-    `connect ${mac}`,
-    async (opSignal) => {
-      const cancel = () => peripheral.cancelConnect();
-      opSignal.addEventListener("abort", cancel, { once: true });
-      try {
-        await peripheral.connectAsync();
-      } catch (error) {
-        throw new BmsError("CONNECT_FAILED", `connecting to ${mac} failed: ${toBmsError(error).message}`, {
-          address: mac,
-        });
-      } finally {
-        opSignal.removeEventListener("abort", cancel);
-      }
-    },
-    remainingMs(adapter, deadline),
-  );
+  const connectMs = remainingMs(adapter, deadline);
+  await adapter.queue
+    .run(
+      `connect ${mac}`,
+      async (opSignal) => {
+        const cancel = () => peripheral.cancelConnect();
+        opSignal.addEventListener("abort", cancel, { once: true });
+        try {
+          await peripheral.connectAsync();
+        } catch (error) {
+          throw new BmsError("CONNECT_FAILED", `connecting to ${mac} failed: ${toBmsError(error).message}`, {
+            address: mac,
+          });
+        } finally {
+          opSignal.removeEventListener("abort", cancel);
+        }
+      },
+      connectMs,
+    )
+    .catch((error: unknown) => {
+      if (!isBmsError(error, "TIMEOUT")) throw error;
+      throw new BmsError(
+        "CONNECT_FAILED",
+        `connecting to ${mac} timed out after ${Math.round(connectMs / 100) / 10} s (it was seen advertising; ` +
+          "out of range, or another central such as the phone app took it?)",
+        { address: mac, timedOut: true },
+      );
+    });
   return peripheral;
 }
 

@@ -55,6 +55,7 @@ export class BleLink implements Link {
   readonly #peripheral: Peripheral;
   readonly #uart: UartPair;
   readonly #listeners = new LinkListeners();
+  readonly #offInstanceEnd: () => void;
   #open = true;
   #withoutResponse: boolean;
 
@@ -66,6 +67,10 @@ export class BleLink implements Link {
     this.#withoutResponse = uart.write.properties.includes("writeWithoutResponse");
     uart.notify.on("data", this.#onNotification);
     peripheral.once("disconnect", this.#onDisconnect);
+    // a lost or reset adapter takes its links with it, even when noble says nothing about them
+    this.#offInstanceEnd = adapter.onInstanceEnd((error) => {
+      if (this.#open) this.#finish(error);
+    });
   }
 
   get isOpen(): boolean {
@@ -79,8 +84,12 @@ export class BleLink implements Link {
   };
 
   readonly #onDisconnect = () => {
-    if (!this.#open) return;
-    this.#finish(new BmsError("DISCONNECTED", `${this.address} disconnected`, { address: this.address }));
+    // noble drops every link of an adapter that went away just before it says so: a moment later the
+    // adapter's end (ADAPTER_LOST) has closed this link with the real cause, if that was it
+    queueMicrotask(() => {
+      if (!this.#open) return;
+      this.#finish(new BmsError("DISCONNECTED", `${this.address} disconnected`, { address: this.address }));
+    });
   };
 
   /** Subscribes FF01 once; called by openBleLink before the link is handed out. */
@@ -126,6 +135,7 @@ export class BleLink implements Link {
 
   #finish(error: BmsError | undefined): void {
     this.#open = false;
+    this.#offInstanceEnd();
     this.#uart.notify.removeListener("data", this.#onNotification);
     this.#peripheral.removeListener("disconnect", this.#onDisconnect);
     this.#listeners.emitClose(error);
@@ -134,11 +144,13 @@ export class BleLink implements Link {
 
 /**
  * Scans for `address`, connects, finds the UART service and subscribes, all within `options.timeoutMs`.
- * Errors: DEVICE_NOT_FOUND, CONNECT_FAILED, GATT_MISSING, TIMEOUT, CANCELED (all BmsError).
+ * Errors: ADAPTER_LOST / ADAPTER_UNAVAILABLE (the adapter is down), DEVICE_NOT_FOUND, CONNECT_FAILED,
+ * GATT_MISSING, TIMEOUT, CANCELED (all BmsError).
  */
 export async function openBleLink(adapter: BleAdapter, address: string, options: OpenOptions): Promise<Link> {
   const mac = requireMac(address);
   const deadline = adapter.clock.now() + options.timeoutMs;
+  await adapter.ready(options.timeoutMs);
   const peripheral = await connectPeripheral(adapter, mac, deadline, options.signal);
   try {
     const uart = await discoverUart(adapter, peripheral, mac, remainingMs(adapter, deadline));

@@ -5,10 +5,15 @@
  *
  * A timed-out operation is told through its AbortSignal and its caller gets TIMEOUT at once, but the next
  * operation starts only when the late one settles (or after `settleGraceMs`), so a slow HCI command is not
- * overlapped by the next one.
+ * overlapped by the next one. The same holds when the adapter supervisor interrupts an operation because
+ * the adapter went away, and while it is held (adapter down) only the supervisor's own reopen runs: so no
+ * two operations ever overlap, across a reopen too.
  */
-import { BmsError } from "../../errors.js";
+import { BmsError, isBmsError } from "../../errors.js";
 import type { Clock } from "../../util/clock.js";
+
+/** How an operation ended, for the supervisor's wedge detection: a controller that answers nothing times out. */
+export type QueueOutcome = "ok" | "timeout" | "failed";
 
 export interface QueueEvent {
   type: "start" | "end";
@@ -23,6 +28,13 @@ export interface OperationQueueOptions {
   settleGraceMs?: number;
   /** Instrumentation: every start and end, in order. */
   onEvent?: (event: QueueEvent) => void;
+  /** Every operation's outcome, once (a timeout counts when it happens, not when the late one settles). */
+  onOutcome?: (outcome: QueueOutcome, label: string) => void;
+}
+
+export interface RunOptions {
+  /** Runs even while the queue is held (the supervisor's reopen). */
+  whileHeld?: boolean;
 }
 
 export type Operation<T> = (signal: AbortSignal) => Promise<T>;
@@ -30,16 +42,24 @@ export type Operation<T> = (signal: AbortSignal) => Promise<T>;
 interface Entry {
   label: string;
   timeoutMs: number;
+  whileHeld: boolean;
   execute: () => Promise<void>;
   cancel: (error: BmsError) => void;
 }
 
+/** The operation running now: how to fail its caller early and start its grace period. */
+interface Running {
+  interrupt: (error: BmsError) => void;
+}
+
 export class OperationQueue {
-  readonly #options: Required<Omit<OperationQueueOptions, "onEvent">> &
-    Pick<OperationQueueOptions, "onEvent">;
+  readonly #options: Required<Omit<OperationQueueOptions, "onEvent" | "onOutcome">> &
+    Pick<OperationQueueOptions, "onEvent" | "onOutcome">;
   readonly #waiting: Entry[] = [];
   #running = 0;
+  #current: Running | undefined;
   #closed: BmsError | undefined;
+  #held: BmsError | undefined;
 
   constructor(options: OperationQueueOptions) {
     this.#options = { defaultTimeoutMs: 10_000, settleGraceMs: 2_000, ...options };
@@ -50,13 +70,24 @@ export class OperationQueue {
     return this.#waiting.length + this.#running;
   }
 
-  /** Queues `operation`; resolves with its result, or rejects with its error, TIMEOUT or CANCELED. */
-  run<T>(label: string, operation: Operation<T>, timeoutMs = this.#options.defaultTimeoutMs): Promise<T> {
+  /**
+   * Queues `operation`; resolves with its result, or rejects with its error, TIMEOUT, CANCELED, or the
+   * error the queue is held with.
+   */
+  run<T>(
+    label: string,
+    operation: Operation<T>,
+    timeoutMs = this.#options.defaultTimeoutMs,
+    options: RunOptions = {},
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closed);
+    const whileHeld = options.whileHeld === true;
+    if (this.#held && !whileHeld) return Promise.reject(this.#held);
     return new Promise<T>((resolve, reject) => {
       const entry: Entry = {
         label,
         timeoutMs,
+        whileHeld,
         cancel: reject,
         execute: () => this.#execute(entry, operation, resolve, reject),
       };
@@ -69,6 +100,26 @@ export class OperationQueue {
   close(error = new BmsError("CANCELED", "the BLE adapter was closed")): void {
     this.#closed = error;
     for (const entry of this.#waiting.splice(0)) entry.cancel(error);
+  }
+
+  /**
+   * The adapter is gone: the running operation's caller gets `error` now (the next operation still waits
+   * for it to settle, or the grace period), waiting ones and later run() calls too, until release().
+   */
+  hold(error: BmsError): void {
+    this.#held = error;
+    for (const entry of this.#waiting.filter((e) => !e.whileHeld)) entry.cancel(error);
+    this.#waiting.splice(0, this.#waiting.length, ...this.#waiting.filter((e) => e.whileHeld));
+    this.#current?.interrupt(error);
+  }
+
+  release(): void {
+    this.#held = undefined;
+  }
+
+  /** Fails the running operation's caller with `error` now (it settles in its own time, or the grace). */
+  interrupt(error: BmsError): void {
+    this.#current?.interrupt(error);
   }
 
   #next(): void {
@@ -92,17 +143,32 @@ export class OperationQueue {
   ): Promise<void> {
     const { clock, settleGraceMs } = this.#options;
     const controller = new AbortController();
+    let reported = false;
+    const report = (outcome: QueueOutcome) => {
+      if (reported) return;
+      reported = true;
+      this.#options.onOutcome?.(outcome, entry.label);
+    };
     return new Promise<void>((release) => {
       let graceTimer: ReturnType<Clock["setTimeout"]> | undefined;
-      const timer = clock.setTimeout(() => {
-        const error = new BmsError("TIMEOUT", `BLE ${entry.label} timed out after ${entry.timeoutMs} ms`, {
-          operation: entry.label,
-        });
+      const giveUp = (error: BmsError) => {
+        if (graceTimer !== undefined) return;
+        clock.clearTimeout(timer);
         controller.abort(error);
         reject(error);
         graceTimer = clock.setTimeout(release, settleGraceMs);
+      };
+      const timer = clock.setTimeout(() => {
+        report("timeout");
+        giveUp(
+          new BmsError("TIMEOUT", `BLE ${entry.label} timed out after ${entry.timeoutMs} ms`, {
+            operation: entry.label,
+          }),
+        );
       }, entry.timeoutMs);
+      this.#current = { interrupt: giveUp };
       const settle = () => {
+        this.#current = undefined;
         clock.clearTimeout(timer);
         if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
         release();
@@ -115,10 +181,12 @@ export class OperationQueue {
       }
       started.then(
         (value) => {
+          report("ok");
           resolve(value); // no-op after a timeout already rejected
           settle();
         },
         (error: unknown) => {
+          report(isBmsError(error, "TIMEOUT") ? "timeout" : "failed");
           reject(error);
           settle();
         },

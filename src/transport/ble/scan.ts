@@ -60,6 +60,19 @@ export function describePeripheral(peripheral: Peripheral): ScannedDevice {
 }
 
 /**
+ * How long the controller gets to confirm that a scan started or stopped. A healthy one answers in
+ * milliseconds; one that does not is wedged, and the TIMEOUT lets the supervisor count it.
+ */
+const SCAN_COMMAND_TIMEOUT_MS = 3000;
+
+function scanCommandTimeout(what: string): BmsError {
+  return new BmsError(
+    "TIMEOUT",
+    `the controller did not confirm ${what} within ${SCAN_COMMAND_TIMEOUT_MS / 1000} s (not answering)`,
+  );
+}
+
+/**
  * Scans for `durationMs`, or until `until` picks a peripheral. The discover listener is attached before
  * scanning starts: noble can report devices in the same tick that the scan starts.
  */
@@ -78,13 +91,20 @@ function scanSession(
       if (done) return;
       done = true;
       clock.clearTimeout(timer);
+      clock.clearTimeout(startDeadline);
       if (tick !== undefined) clock.clearTimeout(tick);
       noble.removeListener("discover", onDiscover);
       signal.removeEventListener("abort", onAbort);
-      noble.stopScanningAsync().then(
-        () => (error ? reject(error) : resolve()),
-        () => (error ? reject(error) : resolve()),
+      const stopDeadline = clock.setTimeout(
+        () => reject(error ?? scanCommandTimeout("the end of a scan")),
+        SCAN_COMMAND_TIMEOUT_MS,
       );
+      const settle = () => {
+        clock.clearTimeout(stopDeadline);
+        if (error) reject(error);
+        else resolve();
+      };
+      noble.stopScanningAsync().then(settle, settle);
     };
     const onDiscover = (peripheral: Peripheral) => {
       if (onPeripheral(peripheral)) finish();
@@ -95,11 +115,18 @@ function scanSession(
       tick = clock.setTimeout(ticker, 500);
     };
     const timer = clock.setTimeout(() => finish(), durationMs);
+    const startDeadline = clock.setTimeout(
+      () => finish(scanCommandTimeout("the start of a scan")),
+      SCAN_COMMAND_TIMEOUT_MS,
+    );
     noble.on("discover", onDiscover);
     signal.addEventListener("abort", onAbort, { once: true });
     if (onTick) ticker();
     // allowDuplicates: later reports carry the scan response (name) and fresher RSSI
-    noble.startScanningAsync([], true).catch((error: unknown) => finish(error));
+    noble.startScanningAsync([], true).then(
+      () => clock.clearTimeout(startDeadline),
+      (error: unknown) => finish(error),
+    );
   });
 }
 

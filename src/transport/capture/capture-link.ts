@@ -48,5 +48,6 @@ export function captureBatteryLinkOpener(
       return captureLink(link, recorder);
     },
     close: () => opener.close(),
+    adapterHealth: () => opener.adapterHealth(),
   };
 }

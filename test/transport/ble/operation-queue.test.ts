@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isBmsError } from "../../../src/errors.js";
+import { BmsError, isBmsError } from "../../../src/errors.js";
 import { ManualClock } from "../../../src/testing/index.js";
 import { OperationQueue, type QueueEvent } from "../../../src/transport/ble/operation-queue.js";
 
@@ -109,5 +109,67 @@ describe("the adapter operation queue", () => {
     await first;
     await flush();
     expect(queue.size).toBe(0);
+  });
+});
+
+describe("the adapter operation queue while the adapter is away", () => {
+  const lost = () => new BmsError("ADAPTER_LOST", "Bluetooth adapter uart:/x lost: unplugged");
+
+  it("held: the running operation's caller is told at once, waiting and new ones fail fast", async () => {
+    const clock = new ManualClock();
+    const events: QueueEvent[] = [];
+    const queue = new OperationQueue({ clock, settleGraceMs: 2000, onEvent: (e) => events.push(e) });
+    const stuck = deferred();
+    const running = queue.run("connect", () => stuck.promise).catch((e: unknown) => e);
+    const waiting = queue.run("scan", async () => "never").catch((e: unknown) => e);
+    queue.hold(lost());
+    expect(isBmsError(await running, "ADAPTER_LOST")).toBe(true);
+    expect(isBmsError(await waiting, "ADAPTER_LOST")).toBe(true);
+    await expect(queue.run("write", async () => "never")).rejects.toMatchObject({ code: "ADAPTER_LOST" });
+    // only the supervisor's own work runs while held, and not before the interrupted one settled
+    let reopened = false;
+    const reopen = queue.run("reopen", async () => (reopened = true), 5000, { whileHeld: true });
+    await flush();
+    expect(reopened).toBe(false);
+    stuck.resolve();
+    await reopen;
+    await flush();
+    expect(reopened).toBe(true);
+    expect(Math.max(...events.map((e) => e.running))).toBe(1);
+    expect(events.map((e) => `${e.type} ${e.label}`)).toEqual([
+      "start connect",
+      "end connect",
+      "start reopen",
+      "end reopen",
+    ]);
+    queue.release();
+    await expect(queue.run("scan", async () => "ran")).resolves.toBe("ran");
+  });
+
+  it("reports each outcome once: a timeout when it happens, not again when the late one settles", async () => {
+    const clock = new ManualClock();
+    const outcomes: string[] = [];
+    const queue = new OperationQueue({
+      clock,
+      settleGraceMs: 2000,
+      onOutcome: (o, label) => outcomes.push(`${label}:${o}`),
+    });
+    const late = deferred();
+    const first = queue.run("connect", () => late.promise, 1000).catch(() => undefined);
+    clock.tick(1000);
+    await first;
+    late.resolve();
+    await queue.run("scan", async () => "ok");
+    await queue
+      .run("write", async () => {
+        throw new BmsError("TIMEOUT", "the controller did not confirm the start of a scan");
+      })
+      .catch(() => undefined);
+    await queue
+      .run("discover", async () => {
+        throw new BmsError("GATT_MISSING", "no FF00");
+      })
+      .catch(() => undefined);
+    expect(outcomes).toEqual(["connect:timeout", "scan:ok", "write:timeout", "discover:failed"]);
   });
 });
