@@ -36,6 +36,10 @@ export function addConfigOptions(
       .option("--max-connections <n>", "persistent BLE links per adapter; more batteries rotate (default 3)")
       .option("--disconnect-between-polls", "disconnect after every read so the phone app can connect")
       .option(
+        "--adapter-give-up-after <seconds>",
+        "exit with code 1 when a BLE adapter cannot be brought back for this long (env BMS_ADAPTER_GIVE_UP_AFTER, default 600)",
+      )
+      .option(
         "--allow-control",
         "act on <prefix>/battery/<id>/set/charge|discharge ON/OFF (MOSFET writes; off by default; env BMS_ALLOW_CONTROL)",
       )

@@ -53,6 +53,7 @@ export function resolveConfig(config: ConfigOutput, clientId: () => string) {
       staleAfterPolls: bridge.stale_after_polls,
       offlineAfterPolls: bridge.offline_after_polls,
       backoffMaxMs: Math.round(bridge.backoff_max * 1000),
+      adapterGiveUpAfterMs: Math.round(bridge.adapter_give_up_after * 1000),
       jitter: bridge.jitter,
       ...(bridge.energy_state_file !== undefined && { energyStateFile: bridge.energy_state_file }),
       /** MOSFET control commands are acted on (src/bridge/features/control). */
@@ -153,6 +154,7 @@ export function printableConfig(config: BridgeConfig): Record<string, unknown> {
       stale_after_polls: bridge.staleAfterPolls,
       offline_after_polls: bridge.offlineAfterPolls,
       backoff_max: bridge.backoffMaxMs / 1000,
+      adapter_give_up_after: bridge.adapterGiveUpAfterMs / 1000,
       jitter: bridge.jitter,
       ...optional("energy_state_file", bridge.energyStateFile),
       allow_control: bridge.allowControl,

@@ -26,6 +26,8 @@ export const CONFIG_DEFAULTS = {
     staleAfterPolls: 3,
     offlineAfterPolls: 6,
     backoffMaxS: 120,
+    /** A BLE adapter unusable this long ends the run (exit 1). */
+    adapterGiveUpAfterS: 600,
     jitter: 0.1,
     allowControl: false,
   },

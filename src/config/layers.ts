@@ -58,6 +58,11 @@ export const ENV_VARS: Readonly<Record<string, Mapping & { description: string }
     kind: "boolean",
     description: "let the phone app connect between reads",
   },
+  BMS_ADAPTER_GIVE_UP_AFTER: {
+    path: ["bridge", "adapter_give_up_after"],
+    kind: "number",
+    description: "seconds a BLE adapter may stay unusable before the bridge exits with code 1",
+  },
   BMS_ENERGY_STATE_FILE: {
     path: ["bridge", "energy_state_file"],
     kind: "string",
@@ -99,6 +104,11 @@ export const FLAG_MAPPINGS: Readonly<Record<string, Mapping & { flag: string }>>
     kind: "boolean",
   },
   allowControl: { flag: "--allow-control", path: ["bridge", "allow_control"], kind: "boolean" },
+  adapterGiveUpAfter: {
+    flag: "--adapter-give-up-after",
+    path: ["bridge", "adapter_give_up_after"],
+    kind: "number",
+  },
   capture: { flag: "--capture", path: ["bridge", "capture_file"], kind: "string" },
   logLevel: { flag: "--log-level", path: ["log", "level"], kind: "string" },
   logJson: { flag: "--log-json", path: ["log", "json"], kind: "boolean" },

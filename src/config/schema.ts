@@ -141,6 +141,11 @@ const bridgeSchema = z.strictObject({
   offline_after_polls: wholeBounded(1, 1000).default(D.bridge.offlineAfterPolls),
   /** Longest wait between attempts on a failing battery. */
   backoff_max: bounded(1, 3600, " s").default(D.bridge.backoffMaxS),
+  /**
+   * A BLE adapter that cannot be brought back (unplugged, wedged, powered off) for this long ends the run
+   * with exit code 1, so the service manager restarts the bridge.
+   */
+  adapter_give_up_after: bounded(1, 86_400, " s").default(D.bridge.adapterGiveUpAfterS),
   /** ± fraction of each delay added at random so batteries drift apart. */
   jitter: bounded(0, 0.5).default(D.bridge.jitter),
   /** Where energy counters (kWh/Ah in and out) persist; absent = energy counters off. */

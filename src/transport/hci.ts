@@ -68,9 +68,19 @@ export function describeAdapterLoss(hci: HciSelection, state: string, portExists
 export function quietStoppedBindings(instance: unknown): void {
   const hci = (instance as { _bindings?: { _hci?: Record<string, unknown> } })._bindings?._hci;
   if (!hci) return;
-  if (typeof hci.pollIsDevUp === "function") hci.pollIsDevUp = () => {};
+  neuter(hci, "pollIsDevUp");
   const socket = hci._socket as Record<string, unknown> | undefined;
-  if (!socket) return;
+  // only the serial socket reconnects by itself; the native one is a read-only addon object
+  if (!socket || !("_isReconnectionCancelled" in socket)) return;
   socket._isReconnectionCancelled = true;
-  if (typeof socket.bindUser === "function") socket.bindUser = () => {};
+  neuter(socket, "bindUser");
+}
+
+function neuter(target: Record<string, unknown>, method: string): void {
+  if (typeof target[method] !== "function") return;
+  try {
+    target[method] = () => {};
+  } catch {
+    // read-only (a native object): nothing of ours to quiet there
+  }
 }

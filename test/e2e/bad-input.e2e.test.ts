@@ -96,6 +96,7 @@ const BAD_ENV: Record<string, string> = {
   BMS_MAX_CONNECTIONS: "0",
   BMS_DISCONNECT_BETWEEN_POLLS: "sometimes",
   BMS_ALLOW_CONTROL: "kinda",
+  BMS_ADAPTER_GIVE_UP_AFTER: "soon",
   LOG_LEVEL: "loud",
   LOG_JSON: "2",
 };
@@ -117,6 +118,7 @@ const BAD_FLAGS: Record<string, string[]> = {
   clientId: ["--client-id", "y".repeat(129)],
   qos: ["--qos", "high"],
   maxConnections: ["--max-connections", "17"],
+  adapterGiveUpAfter: ["--adapter-give-up-after", "0"],
   logLevel: ["--log-level", "verbose"],
 };
 /** Switches take no value (nothing malformed to give) and free-text flags accept any string. */
