@@ -13,6 +13,7 @@ export type BmsErrorCode =
   | "DECODE_INVALID"
   | "ENCODE_INVALID"
   | "BMS_STATUS"
+  | "BAD_FRAMES"
   // links and devices (src/transport, src/bridge)
   | "TIMEOUT"
   | "DISCONNECTED"
@@ -50,6 +51,51 @@ export class BmsError extends Error {
 
 export function isBmsError(value: unknown, code?: BmsErrorCode): value is BmsError {
   return value instanceof BmsError && (code === undefined || value.code === code);
+}
+
+/**
+ * Why a battery could not be read, in the few kinds a user can act on differently (issue 9 §3): the
+ * battery does not advertise (out of range, asleep, or the phone app holds its one connection), it
+ * refused or did not complete the connection, it lacks the JBD GATT service, it did not answer, it
+ * answered garbage, the link dropped, or our own adapter is gone.
+ */
+export type FailureCause =
+  | "not_advertising"
+  | "connect_failed"
+  | "gatt_missing"
+  | "no_reply"
+  | "bad_frames"
+  | "link_lost"
+  | "adapter_lost"
+  | "other";
+
+const CAUSES: ReadonlyArray<[FailureCause, string, ReadonlyArray<BmsErrorCode>]> = [
+  ["not_advertising", "not advertising", ["DEVICE_NOT_FOUND"]],
+  ["connect_failed", "connect refused or timed out", ["CONNECT_FAILED"]],
+  ["gatt_missing", "GATT service missing", ["GATT_MISSING"]],
+  ["no_reply", "no reply", ["TIMEOUT"]],
+  [
+    "bad_frames",
+    "bad frames",
+    [
+      "BAD_FRAMES",
+      "FRAME_CHECKSUM",
+      "FRAME_TERMINATOR",
+      "FRAME_TRUNCATED",
+      "FRAME_LENGTH",
+      "FRAME_JUNK",
+      "DECODE_INVALID",
+      "BMS_STATUS",
+    ],
+  ],
+  ["link_lost", "link dropped", ["DISCONNECTED", "NOT_OPEN"]],
+  ["adapter_lost", "adapter lost", ["ADAPTER_LOST", "ADAPTER_UNAVAILABLE"]],
+];
+
+/** The kind of failure an error is, and a short label for logs and availability reasons. */
+export function failureCause(error: BmsError): { cause: FailureCause; label: string } {
+  const found = CAUSES.find(([, , codes]) => codes.includes(error.code));
+  return found ? { cause: found[0], label: found[1] } : { cause: "other", label: error.code.toLowerCase() };
 }
 
 /** Wraps anything thrown into a BmsError without losing the original (kept as `cause`). */

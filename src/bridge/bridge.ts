@@ -4,13 +4,22 @@
  * EventBus and one context object. No globals, no process access: the CLI owns signals and exit codes.
  *
  * A broker that is down at start is not an error: the connection keeps retrying in the background,
- * readings are queued (bounded) and the retained state is republished on connect (seed bug 7).
+ * readings are queued (bounded) and the retained state is republished on connect (seed bug 7). Nor is a
+ * BLE adapter that goes away: it is reopened in the background, and only one that stays unusable past
+ * `adapter_give_up_after` settles `fatal`, which the CLI turns into exit code 1.
  */
+
 import type { BridgeConfig } from "../config/config.js";
+import type { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { type CaptureFile, openCaptureFile } from "../transport/capture/capture-file.js";
 import { captureBatteryLinkOpener } from "../transport/capture/capture-link.js";
-import { type AdapterOpener, createBatteryLinkOpener, type MemoryConnector } from "../transport/open-link.js";
+import {
+  type AdapterContext,
+  type AdapterOpener,
+  createBatteryLinkOpener,
+  type MemoryConnector,
+} from "../transport/open-link.js";
 import type { Clock } from "../util/clock.js";
 import { Poller } from "./device/poller.js";
 import { EventBus } from "./event-bus.js";
@@ -38,7 +47,7 @@ export interface BridgeContext {
   /** In-process batteries for `memory:<name>` addresses (demo, tests). */
   memory?: ReadonlyMap<string, MemoryConnector>;
   /** BLE opener per adapter (tests, the virtual BLE lab); default: the noble adapter. */
-  createBleOpener?: (hci: string, ctx: { clock: Clock; logger: Logger }) => Promise<AdapterOpener>;
+  createBleOpener?: (hci: string, ctx: AdapterContext) => Promise<AdapterOpener>;
   /** Replaces the default feature list (publisher, bank, energy when configured). */
   features?: readonly FeatureFactory[];
   /** Jitter source (tests). */
@@ -53,6 +62,8 @@ export interface RunningBridge {
   state: BridgeState;
   mqtt: MqttPort;
   poller: Poller;
+  /** Settles only when the bridge cannot go on (a BLE adapter given up on): the caller stops and exits 1. */
+  fatal: Promise<BmsError>;
   /** Stops polling (links closed), then the features, then MQTT (bridge state `offline` published). */
   stop(): Promise<void>;
 }
@@ -79,9 +90,18 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
   const bus = ctx.bus ?? new EventBus();
   const ownConnection = ctx.mqtt === undefined ? mqttConnectionFor(config, logger, clock) : undefined;
   const mqtt: MqttPort = ctx.mqtt ?? (ownConnection as MqttConnection);
+  let declareFatal: (error: BmsError) => void = () => {};
+  const fatal = new Promise<BmsError>((resolve) => {
+    declareFatal = resolve;
+  });
   const directLinks = createBatteryLinkOpener({
     clock,
     logger: logger.child("link"),
+    adapter: { giveUpAfterMs: config.bridge.adapterGiveUpAfterMs },
+    onAdapterEvent: (event) => {
+      bus.emit("adapter", event);
+      if (event.type === "fatal") declareFatal(event.error);
+    },
     ...(ctx.memory !== undefined && { memory: ctx.memory }),
     ...(ctx.createBleOpener !== undefined && { createBleOpener: ctx.createBleOpener }),
   });
@@ -144,7 +164,7 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     })();
     return stopping;
   };
-  return { bus, state, mqtt, poller, stop };
+  return { bus, state, mqtt, poller, fatal, stop };
 }
 
 /** `--capture FILE`: every link records its chunks (src/transport/capture). */

@@ -3,6 +3,8 @@
  * the battery store, the publisher, Home Assistant discovery, energy counters and bank view listen; the bank
  * tracker emits the bank it computed.
  */
+
+import type { AdapterEvent } from "../transport/open-link.js";
 import type { BankUpdate } from "./state/bank-tracker.js";
 import type { AvailabilityChange, BatteryReading } from "./types.js";
 
@@ -15,6 +17,8 @@ export interface BridgeEventMap {
   deviceInfo: { batteryId: string; address: string; model?: string; softwareVersionRaw?: number };
   /** The bank was recomputed (state/bank-tracker.ts): once per window, at once when a battery goes offline. */
   bank: BankUpdate;
+  /** A BLE adapter came up, was lost, was reset, or is given up on (src/transport/ble/supervisor.ts). */
+  adapter: AdapterEvent;
 }
 
 type Listener<T> = (payload: T) => void;

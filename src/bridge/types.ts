@@ -2,6 +2,7 @@
  * The seam between the device side of the bridge (client, poller) and the MQTT side (publisher,
  * availability, discovery). The poller produces BatteryReadings; the publisher consumes them.
  */
+import type { FailureCause } from "../errors.js";
 import type { BasicInfo } from "../protocol/registers/basic-info.js";
 import type { CellVoltages } from "../protocol/registers/cell-voltages.js";
 
@@ -25,8 +26,10 @@ export type AvailabilityState = "online" | "offline";
 export interface AvailabilityChange {
   batteryId: string;
   state: AvailabilityState;
-  /** Why, in a few words ("no valid reading for 30 s", "connected"). */
+  /** Why, in a few words ("no valid reading for 30 s: not advertising (…)", "reading ok"). */
   reason: string;
+  /** Going offline: the kind of the last failure (not advertising, no reply, adapter lost, …). */
+  cause?: FailureCause;
   time: number;
 }
 

@@ -2,6 +2,7 @@
  * bms-emu's body: flags → EmulatorAppOptions → startEmulator, then the live status until a stop signal.
  * The process-facing parts (stdout, signals) arrive in `io` so this stays testable.
  */
+
 import { startEmulator } from "../emulator/app.js";
 import {
   parseCount,
@@ -18,6 +19,7 @@ import { listScenarios } from "../emulator/scenario-files.js";
 import type { ServeRequest } from "../emulator/serve.js";
 import { formatStatusLine } from "../emulator/status-line.js";
 import { BmsError, isBmsError } from "../errors.js";
+import { createLogger, formatTextRecord } from "../log/logger.js";
 import { parseHciList } from "../transport/hci.js";
 import { systemClock } from "../util/clock.js";
 import { usageError } from "./run-cli.js";
@@ -84,6 +86,11 @@ export async function runEmu(flags: EmuFlags, io: EmuIo): Promise<void> {
     count,
     faults: flags.fault.map(parseFault),
     serve: serveRequests(flags),
+    // a BLE battery's adapter going away and coming back is worth a line (nothing else logs)
+    logger: createLogger({
+      level: "info",
+      sink: (record) => io.stdout.write(`${formatTextRecord(record)}\n`),
+    }),
   };
   if (flags.serial.length > count)
     throw usageError(`${flags.serial.length} --serial paths for ${count} batteries`);

@@ -2,6 +2,7 @@
  * What `bms-emu` runs, without the process: load the scenario (or replay capture), build the batteries,
  * serve them. The CLI owns flags, signals, stdout and the status refresh.
  */
+import type { Logger } from "../log/logger.js";
 import type { Clock } from "../util/clock.js";
 import type { BatterySetup, EmulatedBattery, EmulatedBatteryOptions } from "./battery.js";
 import type { FaultSpec } from "./behaviors/faults.js";
@@ -24,6 +25,8 @@ export interface EmulatorAppOptions {
   faults: readonly FaultSpec[];
   serve: readonly ServeRequest[];
   clock?: Clock;
+  /** Where a BLE battery tells that its adapter went away and came back. */
+  logger?: Logger;
   /** `--mac`: the batteries' MACs, battery 1 first. */
   macs?: readonly string[];
   /** Offset of the default emulated MACs (the CLI draws one per process; default 0). */
@@ -74,7 +77,11 @@ export async function startEmulator(options: EmulatorAppOptions): Promise<Runnin
   if (options.macs !== undefined) fleet.macs = options.macs;
   if (options.macBase !== undefined) fleet.macBase = options.macBase;
   const batteries = createFleet(fleet);
-  const served = await serveBatteries(batteries, options.serve);
+  const served = await serveBatteries(
+    batteries,
+    options.serve,
+    options.logger === undefined ? {} : { logger: options.logger },
+  );
   return {
     scenario,
     speed,

@@ -3,7 +3,8 @@
  * Adding a medium (e.g. BLE via bleno, `--hci`) is one row plus its request type.
  */
 import { BmsError } from "../errors.js";
-import type { HciSelection } from "../transport/hci.js";
+import type { Logger } from "../log/logger.js";
+import { describeHci, type HciSelection } from "../transport/hci.js";
 import type { EmulatedBattery } from "./battery.js";
 import type { WirePacing } from "./behaviors/media.js";
 import { serveSerial } from "./serial-port.js";
@@ -26,7 +27,17 @@ export interface Endpoint {
   close(): Promise<void>;
 }
 
-type Starter<R> = (battery: EmulatedBattery, index: number, request: R) => Promise<Endpoint | undefined>;
+/** What every starter may use: where to tell about its adapter coming and going (BLE). */
+export interface ServeContext {
+  logger?: Logger;
+}
+
+type Starter<R> = (
+  battery: EmulatedBattery,
+  index: number,
+  request: R,
+  ctx: ServeContext,
+) => Promise<Endpoint | undefined>;
 
 type StarterTable = { [K in ServeRequest["kind"]]: Starter<Extract<ServeRequest, { kind: K }>> };
 
@@ -59,14 +70,18 @@ export const TRANSPORTS: StarterTable = {
     return { description: `serial ${serial.path}`, close: () => serial.close() };
   },
   // Battery i advertises on the i-th HCI controller (one controller per battery); bleno loads lazily.
-  ble: async (battery, index, request) => {
+  ble: async (battery, index, request, ctx) => {
     const hci = request.hcis[index];
     if (hci === undefined) return undefined;
     const { gattBatteryOf, startBlenoPeripheral } = await import("./gatt/bleno.js");
-    const peripheral = await startBlenoPeripheral({ hci, battery: gattBatteryOf(battery) });
+    const peripheral = await startBlenoPeripheral({
+      hci,
+      battery: gattBatteryOf(battery),
+      ...(ctx.logger !== undefined && { logger: ctx.logger }),
+    });
     // without --mac the battery is known by its controller's address, which it also advertises
     battery.adoptControllerAddress(peripheral.controllerAddress);
-    const where = hci.driver === "uart" ? `uart:${hci.port}` : `hci${hci.deviceId}`;
+    const where = describeHci(hci);
     return {
       description: `ble ${where} (${peripheral.controllerAddress})`,
       get connected() {
@@ -86,6 +101,7 @@ export interface Served {
 export async function serveBatteries(
   batteries: readonly EmulatedBattery[],
   requests: readonly ServeRequest[],
+  ctx: ServeContext = {},
 ): Promise<Served> {
   const endpoints: Endpoint[][] = batteries.map(() => []);
   const close = async () => {
@@ -95,7 +111,7 @@ export async function serveBatteries(
     for (const request of requests) {
       const start = TRANSPORTS[request.kind] as Starter<ServeRequest>;
       for (const [index, battery] of batteries.entries()) {
-        const endpoint = await start(battery, index, request);
+        const endpoint = await start(battery, index, request, ctx);
         if (endpoint) endpoints[index]?.push(endpoint);
       }
     }

@@ -12,7 +12,7 @@
  * - Logs once per state change; while failing, at most one line per back-off step.
  */
 import type { BatteryConfig, PollingConfig } from "../../config/config.js";
-import { BmsError, isBmsError, toBmsError } from "../../errors.js";
+import { BmsError, type FailureCause, failureCause, isBmsError, toBmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { BasicInfo } from "../../protocol/registers/basic-info.js";
 import type { CellVoltages } from "../../protocol/registers/cell-voltages.js";
@@ -40,7 +40,15 @@ export interface PollOptions {
 type Health = "starting" | "ok" | "failing";
 
 /** Errors after which the link is certainly unusable. */
-const LINK_FATAL = new Set(["DISCONNECTED", "NOT_OPEN", "CANCELED"]);
+const LINK_FATAL = new Set(["DISCONNECTED", "NOT_OPEN", "CANCELED", "ADAPTER_LOST"]);
+
+/**
+ * Our own adapter is away, not the battery: its supervisor logs that once and reopens it, so the battery
+ * neither logs each failure nor backs off (it must be read again within an interval of the adapter's return).
+ */
+function isAdapterProblem(error: BmsError | undefined): boolean {
+  return failureCause(error ?? new BmsError("IO", "")).cause === "adapter_lost";
+}
 
 export class BatterySession {
   readonly battery: BatteryConfig;
@@ -86,7 +94,7 @@ export class BatterySession {
 
   /** How long to wait before the next poll: the interval, or the back-off after failures. */
   nextDelayMs(): number {
-    if (this.#failures === 0) return this.intervalMs;
+    if (this.#failures === 0 || isAdapterProblem(this.#lastError)) return this.intervalMs;
     const backoff = this.intervalMs * 2 ** (this.#failures - 1);
     return Math.min(Math.max(this.intervalMs, this.#ctx.polling.backoffMaxMs), backoff);
   }
@@ -246,17 +254,19 @@ export class BatterySession {
     const delay = this.nextDelayMs();
     const wasFailing = this.#health === "failing";
     this.#health = "failing";
-    if (delay === this.#lastLoggedDelayMs) {
+    if (delay === this.#lastLoggedDelayMs || isAdapterProblem(error)) {
       this.#log.debug(() => `${this.#name()}: attempt ${this.#failures} failed: ${error.message}`);
       return;
     }
     this.#lastLoggedDelayMs = delay;
     const retry = `next try in ${formatSeconds(delay)}`;
+    const { cause, label } = failureCause(error);
+    const why = `${label}: ${error.message}`;
     this.#log.warn(
       wasFailing
-        ? `${this.#name()}: still failing after ${this.#failures} attempts (${error.message}); ${retry}`
-        : `${this.#name()}: read failed (${error.message}); ${retry}`,
-      { code: error.code, battery: this.battery.id },
+        ? `${this.#name()}: still failing after ${this.#failures} attempts (${why}); ${retry}`
+        : `${this.#name()}: read failed (${why}); ${retry}`,
+      { code: error.code, cause, battery: this.battery.id },
     );
   }
 
@@ -278,19 +288,22 @@ export class BatterySession {
     const afterMs = this.#ctx.polling.offlineAfterPolls * this.intervalMs;
     this.#offlineTimer = this.#ctx.clock.setTimeout(() => {
       this.#offlineTimer = undefined;
-      const why = this.#lastError ? `; last error: ${this.#lastError.message}` : "";
-      this.#setAvailability("offline", `no valid reading for ${formatSeconds(afterMs)}${why}`);
+      const last = this.#lastError;
+      const cause = last ? failureCause(last) : undefined;
+      const why = last && cause ? `: ${cause.label} (${last.message})` : "";
+      this.#setAvailability("offline", `no valid reading for ${formatSeconds(afterMs)}${why}`, cause?.cause);
     }, afterMs);
     this.#offlineTimer.unref?.();
   }
 
-  #setAvailability(state: AvailabilityState, reason: string): void {
+  #setAvailability(state: AvailabilityState, reason: string, cause?: FailureCause): void {
     if (this.#availability === state) return;
     this.#availability = state;
     this.#ctx.bus.emit("availability", {
       batteryId: this.battery.id,
       state,
       reason,
+      ...(cause !== undefined && { cause }),
       time: this.#ctx.clock.now(),
     });
   }

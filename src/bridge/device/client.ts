@@ -153,14 +153,15 @@ export class BmsClient {
       try {
         return await this.#attempt(register, request, timeoutMs);
       } catch (error) {
-        // a lost reply and an error status are both worth another try: the BMS may just have been busy
-        const retryable = isBmsError(error, "TIMEOUT") || isBmsError(error, "BMS_STATUS");
+        // a lost or garbled reply and an error status are worth another try: the BMS may just have been busy
+        const retryable =
+          isBmsError(error, "TIMEOUT") || isBmsError(error, "BAD_FRAMES") || isBmsError(error, "BMS_STATUS");
         if (!retryable || attempt >= this.#options.attempts) throw error;
         this.#ctx.logger.debug(
           () => `${this.address}: 0x${hexByte(register)} attempt ${attempt}: ${error.message}`,
         );
         // only a timeout suggests a slow link, so only a timeout makes the next wait longer
-        if (error.code === "TIMEOUT") {
+        if (error.code !== "BMS_STATUS") {
           timeoutMs = Math.min(
             this.#options.maxTimeoutMs,
             Math.round(timeoutMs * this.#options.timeoutGrowth),
@@ -192,18 +193,24 @@ export class BmsClient {
         },
       };
       const pending = this.#pending;
+      const invalidBefore = this.dropped.invalid;
       timer = this.#ctx.clock.setTimeout(() => {
         this.timeouts++;
+        // bytes came but none made a valid frame: a garbled reply, not a silent battery
+        const bad = this.dropped.invalid - invalidBefore;
+        const context = { address: this.address, register, timeoutMs };
         pending.reject(
-          new BmsError(
-            "TIMEOUT",
-            `${this.address}: no reply to 0x${hexByte(register)} within ${timeoutMs} ms`,
-            {
-              address: this.address,
-              register,
-              timeoutMs,
-            },
-          ),
+          bad > 0
+            ? new BmsError(
+                "BAD_FRAMES",
+                `${this.address}: only bad frames (${bad}) in reply to 0x${hexByte(register)} within ${timeoutMs} ms`,
+                { ...context, badFrames: bad },
+              )
+            : new BmsError(
+                "TIMEOUT",
+                `${this.address}: no reply to 0x${hexByte(register)} within ${timeoutMs} ms`,
+                context,
+              ),
         );
       }, timeoutMs);
       this.#link.write(request).catch((error: unknown) => {

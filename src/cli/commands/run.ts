@@ -1,7 +1,9 @@
 /**
  * `bms-bridge run` (also what a bare `bms-bridge` does, like the seed's `python eco_worthy_bridge.py`):
  * env + flags + config file → the bridge, until SIGINT/SIGTERM. On a signal it stops cleanly (links
- * closed, bridge state `offline` published) and exits 0; a second signal exits at once.
+ * closed, bridge state `offline` published) and exits 0; a second signal exits at once. A fatal bridge
+ * problem (a BLE adapter gone for longer than `adapter_give_up_after`) stops it the same way and exits 1
+ * with one line, so the service manager (Restart=always) starts a fresh process.
  */
 import type { Command } from "commander";
 import { startBridge } from "../../bridge/bridge.js";
@@ -26,7 +28,12 @@ export function registerRun(program: Command): void {
     const config = await configFromCommand(flags, { env: process.env });
     const logger = processLogger(config.log.level, config.log.json, (line) => process.stdout.write(line));
     const bridge = await startBridge({ config, logger, clock: systemClock, version: PACKAGE_VERSION });
-    logger.info(`${await stopped} received, stopping`);
+    const ended = await Promise.race([stopped, bridge.fatal]);
+    if (typeof ended !== "string") {
+      await bridge.stop();
+      throw ended; // one line on stderr and exit code 1 (run-cli.ts)
+    }
+    logger.info(`${ended} received, stopping`);
     await bridge.stop();
     logger.info("bms-bridge stopped");
   });

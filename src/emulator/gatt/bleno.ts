@@ -171,7 +171,7 @@ async function advertise(options: BlenoPeripheralOptions): Promise<Advertiser> {
     session.port.close();
   };
   bleno.on("accept", (address, handle) => {
-    logger?.info(`central ${address} connected`, { handle });
+    logger?.debug(`central ${address} connected`, { handle });
     let port: GattPort;
     try {
       port = battery.connect();
@@ -189,7 +189,7 @@ async function advertise(options: BlenoPeripheralOptions): Promise<Advertiser> {
     sessions.set(handle, session);
   });
   bleno.on("disconnect", (address, handle) => {
-    logger?.info(`central ${address} disconnected`, { handle });
+    logger?.debug(`central ${address} disconnected`, { handle });
     endSession(handle);
   });
   const mac = battery.mac ?? bleno.address.toUpperCase();
@@ -239,7 +239,7 @@ export async function startBlenoPeripheral(options: BlenoPeripheralOptions): Pro
   let stopped = false;
   let attempts = 0;
   let retry: TimerHandle | undefined;
-  logger?.info(`advertising ${battery.name} (${current.mac}) on ${where} as ${address}`);
+  logger?.debug(`advertising ${battery.name} (${current.mac}) on ${where} as ${address}`);
 
   const watch = (advertiser: Advertiser) => {
     const lost = (state: string) => {

@@ -125,6 +125,23 @@ describe("BmsClient", () => {
     expect(client.timeouts).toBe(3);
   });
 
+  it("tells a garbled reply (BAD_FRAMES) from a silent battery (TIMEOUT)", async () => {
+    const { bms, client } = setup();
+    bms.responder = (request) => {
+      const reply = healthyReply(request)?.[0];
+      if (!reply) return undefined;
+      const corrupted = Uint8Array.from(reply);
+      corrupted[corrupted.length - 2] = (corrupted[corrupted.length - 2] as number) ^ 0xff; // bad checksum
+      return [corrupted];
+    };
+    const result = client.readBasicInfo().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10_000);
+    const error = await result;
+    expect(isBmsError(error, "BAD_FRAMES")).toBe(true);
+    expect((error as Error).message).toMatch(/only bad frames \(1\) in reply to 0x03/);
+    expect(client.dropped.invalid).toBe(3); // one per attempt: retried like a lost reply
+  });
+
   it("succeeds when a retry is answered", async () => {
     const { bms, client } = setup();
     let calls = 0;

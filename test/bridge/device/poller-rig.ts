@@ -5,6 +5,7 @@ import { EventBus } from "../../../src/bridge/event-bus.js";
 import type { AvailabilityChange, BatteryReading } from "../../../src/bridge/types.js";
 import type { BridgeConfig } from "../../../src/config/config.js";
 import { loadConfig } from "../../../src/config/load.js";
+import type { BmsError } from "../../../src/errors.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
 import type { RequestFrame } from "../../../src/protocol/types.js";
 import { healthyReply, ScriptedBms, type ScriptedReply } from "../../../src/testing/index.js";
@@ -59,13 +60,24 @@ export function rig(options: RigOptions) {
     }
     return found;
   };
-  const adapter = { busy: 0, overlaps: 0, opens: 0, closes: 0 };
+  const adapter = {
+    busy: 0,
+    overlaps: 0,
+    opens: 0,
+    closes: 0,
+    /** Set: the adapter is away and every open fails fast with it (as the supervised adapter does). */
+    away: undefined as BmsError | undefined,
+    /** When each open was asked for, by MAC. */
+    asked: new Map<string, number[]>(),
+  };
   const enter = () => {
     if (adapter.busy > 0) adapter.overlaps++;
     adapter.busy++;
   };
   const createBleOpener = async (): Promise<AdapterOpener> => ({
     open: async (mac) => {
+      adapter.asked.set(mac, [...(adapter.asked.get(mac) ?? []), Date.now()]);
+      if (adapter.away) throw adapter.away;
       enter();
       adapter.opens++;
       await sleep(systemClock, options.connectMs ?? 0);
@@ -112,7 +124,7 @@ export function rig(options: RigOptions) {
     links,
     random: options.random ?? (() => 0.5),
   });
-  return { config, poller, bms, bmsFor, adapter, logger, readings, availability, deviceInfo };
+  return { config, poller, bms, bmsFor, adapter, logger, readings, availability, deviceInfo, bus };
 }
 
 /** stop() waits for the operation in progress, which may itself wait on (fake) time. */

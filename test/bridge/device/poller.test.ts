@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { BmsError } from "../../../src/errors.js";
 import { rig, seqOf, stop } from "./poller-rig.js";
 
 beforeEach(() => {
@@ -65,6 +66,48 @@ describe("Poller with one battery", () => {
     expect(warnings[2]).toMatch(/still failing after 3 attempts .*; next try in 20 s$/);
   });
 
+  it("an adapter away is not the batteries' fault: no back-off, no warning each, offline with the cause, back within an interval", async () => {
+    const macs = ["A5:C2:37:00:00:01", "A5:C2:37:00:00:02"];
+    const r = rig({
+      addresses: macs,
+      bridge: {
+        disconnect_between_polls: true,
+        backoff_max: 60,
+        stale_after_polls: 2,
+        offline_after_polls: 3,
+      },
+    });
+    r.poller.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.readings).toHaveLength(2);
+    r.adapter.away = new BmsError("ADAPTER_LOST", "Bluetooth adapter hci0 lost: it went poweredOff");
+    const lostAt = Date.now();
+    await vi.advanceTimersByTimeAsync(60_000);
+    for (const mac of macs) {
+      const asked = (r.adapter.asked.get(mac) ?? []).filter((t) => t > lostAt);
+      const gaps = asked.slice(1).map((t, i) => t - (asked[i] as number));
+      expect(new Set(gaps), mac).toEqual(new Set([5000])); // the poll interval, never a growing back-off
+    }
+    expect(r.logger.records.filter((x) => x.level === "warn")).toEqual([]); // the adapter logs, once
+    const offline = r.availability.filter((a) => a.state === "offline");
+    expect(offline.map((a) => a.cause)).toEqual(["adapter_lost", "adapter_lost"]);
+    expect(offline[0]?.reason).toMatch(
+      /^no valid reading for 15 s: adapter lost \(Bluetooth adapter hci0 lost/,
+    );
+    r.adapter.away = undefined;
+    const back = Date.now();
+    // both at their next poll: one interval, plus the moment the first one's read takes
+    await vi.advanceTimersByTimeAsync(5100);
+    expect(
+      r.readings
+        .filter((x) => x.time > back)
+        .map((x) => x.batteryId)
+        .sort(),
+    ).toEqual(["1", "2"]);
+    expect(r.availability.slice(-2).map((a) => a.state)).toEqual(["online", "online"]);
+    await stop(r.poller);
+  });
+
   it("goes stale → reconnects, then offline with a reason, then online again by itself", async () => {
     const r = rig({
       addresses: ["memory:one"],
@@ -80,7 +123,8 @@ describe("Poller with one battery", () => {
     expect(r.availability.map((a) => a.state)).toEqual(["online"]);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(r.availability.map((a) => a.state)).toEqual(["online", "offline"]);
-    expect(r.availability[1]?.reason).toMatch(/^no valid reading for 20 s; last error: .*no reply to 0x/);
+    expect(r.availability[1]?.reason).toMatch(/^no valid reading for 20 s: no reply \(.*no reply to 0x/);
+    expect(r.availability[1]?.cause).toBe("no_reply");
     expect((r.availability[1]?.time ?? 0) - (r.readings[0]?.time ?? 0)).toBe(20_000);
     bms.responderOverride = undefined;
     await vi.advanceTimersByTimeAsync(6000);
