@@ -29,6 +29,7 @@ import {
   type FeatureContext,
   type FeatureFactory,
 } from "./features/default-features.js";
+import type { BridgeHealthSource } from "./features/link-health/link-health-feature.js";
 import { MqttConnection } from "./mqtt/connection.js";
 import type { MqttPort } from "./mqtt/port.js";
 import { type BridgeState, createBridgeState } from "./state/bridge-state.js";
@@ -52,6 +53,8 @@ export interface BridgeContext {
   features?: readonly FeatureFactory[];
   /** Jitter source (tests). */
   random?: () => number;
+  /** The process's memory (bytes), for `<prefix>/bridge/health`; the CLI passes it (only it reads the process). */
+  memoryUsage?: () => { rssBytes: number; heapUsedBytes: number };
   /** Package version: capture header and Home Assistant's `origin` (the CLI passes it); default "unknown". */
   version?: string;
 }
@@ -121,7 +124,23 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
     { bus, clock },
     { batteryIds: config.batteries.map((b) => b.id), bankWindowMs: bankWindowMs(config) },
   );
-  const featureCtx: FeatureContext = { config, version, logger, clock, bus, mqtt, device: poller, state };
+  const health: BridgeHealthSource = {
+    startedAt: clock.now(),
+    adapters: () => links.adapterHealth(),
+    ...(ownConnection && { mqttQueued: () => ownConnection.stats.queued }),
+    ...(ctx.memoryUsage !== undefined && { memory: ctx.memoryUsage }),
+  };
+  const featureCtx: FeatureContext = {
+    config,
+    version,
+    logger,
+    clock,
+    bus,
+    mqtt,
+    device: poller,
+    state,
+    health,
+  };
   const features = (ctx.features ?? DEFAULT_FEATURES)
     .map((make) => make(featureCtx))
     .filter((feature): feature is BridgeFeature => feature !== undefined);

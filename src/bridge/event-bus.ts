@@ -6,7 +6,7 @@
 
 import type { AdapterEvent } from "../transport/open-link.js";
 import type { BankUpdate } from "./state/bank-tracker.js";
-import type { AvailabilityChange, BatteryReading } from "./types.js";
+import type { AvailabilityChange, BatteryReading, PollOutcome } from "./types.js";
 
 export interface BridgeEventMap {
   /** A complete, checksum-valid 0x03 + 0x04 reading. */
@@ -17,6 +17,8 @@ export interface BridgeEventMap {
   deviceInfo: { batteryId: string; address: string; model?: string; softwareVersionRaw?: number };
   /** The bank was recomputed (state/bank-tracker.ts): once per window, at once when a battery goes offline. */
   bank: BankUpdate;
+  /** How one poll went (link health). */
+  poll: PollOutcome;
   /** A BLE adapter came up, was lost, was reset, or is given up on (src/transport/ble/supervisor.ts). */
   adapter: AdapterEvent;
 }

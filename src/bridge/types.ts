@@ -2,7 +2,7 @@
  * The seam between the device side of the bridge (client, poller) and the MQTT side (publisher,
  * availability, discovery). The poller produces BatteryReadings; the publisher consumes them.
  */
-import type { FailureCause } from "../errors.js";
+import type { BmsErrorCode, FailureCause } from "../errors.js";
 import type { BasicInfo } from "../protocol/registers/basic-info.js";
 import type { CellVoltages } from "../protocol/registers/cell-voltages.js";
 
@@ -31,6 +31,21 @@ export interface AvailabilityChange {
   /** Going offline: the kind of the last failure (not advertising, no reply, adapter lost, …). */
   cause?: FailureCause;
   time: number;
+}
+
+/**
+ * How one poll of a battery went (link health, src/bridge/state/link-stats.ts). A poll cut short by the
+ * bridge stopping is not reported.
+ */
+export interface PollOutcome {
+  batteryId: string;
+  time: number;
+  ok: boolean;
+  /** This poll had to open a link again because the previous one was lost (not a planned rotation). */
+  reconnected: boolean;
+  error?: { code: BmsErrorCode; cause: FailureCause; message: string };
+  /** dBm as the link last knew it (BLE: advertisement or connection); absent when unknown. */
+  rssi?: number;
 }
 
 /** A bridge feature (publisher, availability, discovery, energy, control…): constructors only assign. */

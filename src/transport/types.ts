@@ -24,6 +24,8 @@ export interface Link {
   onClose(listener: CloseListener): () => void;
   /** Idempotent. */
   close(): Promise<void>;
+  /** Signal strength in dBm as last known (BLE only: the advertisement, or the connection); undefined when unknown. */
+  readonly rssi?: number | undefined;
 }
 
 export interface OpenOptions {

@@ -4,9 +4,11 @@
  * at the same path (the battery goes offline, then online and publishing again, same process); its
  * controller freezes until reset (it is reset and reads again); the emulator's adapter is unplugged and
  * back (it advertises again and is read); and a bridge whose adapter never returns exits 1 within its
- * bound, with one line.
+ * bound, with one line. The bridge's endpoint has the lab's radio model, so its link report carries an
+ * RSSI; the link and bridge-health reports count the reconnects, losses and resets.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_RADIO } from "../../scripts/vble/radio.js";
 import { mosquittoSkipReason, type RunningMosquitto, startMosquitto } from "../../src/testing/mosquitto.js";
 import { REPO_ROOT } from "../support/repo-root.js";
 import { labMissing, useFaultLab } from "../support/vble.js";
@@ -49,6 +51,7 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
     const lastAvailability = () => sub.on(AVAILABILITY).at(-1)?.payload;
 
     beforeAll(async () => {
+      lab().setRadio(0, { ...DEFAULT_RADIO, rssiDbm: -70 });
       broker = await startMosquitto();
       sub = await observe(`mqtt://127.0.0.1:${broker.port}`);
       emulator = spawnWatched(
@@ -105,6 +108,26 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
         90_000,
       );
       expect(process.running()).toBe(true);
+      // the reports made since say so (published every 30 s and on every change)
+      const latest = (topic: string) => JSON.parse(sub.on(topic).at(-1)?.payload ?? "{}");
+      await sub.until(
+        "a bridge health report with the loss and the reset",
+        () =>
+          latest("accusolar/bridge/health").adapter_losses >= 1 &&
+          latest("accusolar/bridge/health").adapter_resets >= 1,
+        60_000,
+      );
+      const reconnected = () => {
+        const link = latest("accusolar/battery/1/link");
+        return link.reconnects >= 1 && link.quality_pct < 100 && link.reads_failed > 0;
+      };
+      await sub.until("a link report with a reconnect and quality below 100 %", reconnected, 60_000);
+      const link = latest("accusolar/battery/1/link");
+      expect(link.rssi).toBeGreaterThanOrEqual(-74);
+      expect(link.rssi).toBeLessThanOrEqual(-66);
+      expect(link.last_error.cause).toMatch(
+        /^(adapter_lost|no_reply|link_lost|connect_failed|not_advertising)$/,
+      );
     }, 150_000);
 
     it("the emulator's adapter unplugged and back: bms-emu advertises again and the bridge reads it", async () => {

@@ -12,15 +12,15 @@
  * - Logs once per state change; while failing, at most one line per back-off step.
  */
 import type { BatteryConfig, PollingConfig } from "../../config/config.js";
-import { BmsError, type FailureCause, failureCause, isBmsError, toBmsError } from "../../errors.js";
+import { BmsError, failureCause, isBmsError, toBmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { BasicInfo } from "../../protocol/registers/basic-info.js";
 import type { CellVoltages } from "../../protocol/registers/cell-voltages.js";
 import type { BatteryLinkOpener } from "../../transport/open-link.js";
 import type { Link } from "../../transport/types.js";
-import type { Clock, TimerHandle } from "../../util/clock.js";
+import type { Clock } from "../../util/clock.js";
 import type { EventBus } from "../event-bus.js";
-import type { AvailabilityState } from "../types.js";
+import { BatteryAvailability, formatSeconds } from "./battery-availability.js";
 import { BmsClient } from "./client.js";
 
 export interface SessionContext {
@@ -67,16 +67,23 @@ export class BatterySession {
   #lastError: BmsError | undefined;
   #lastLoggedDelayMs = 0;
   #lastValidAt: number;
-  #availability: AvailabilityState | undefined;
-  #offlineTimer: TimerHandle | undefined;
+  readonly #availability: BatteryAvailability;
   #closed = false;
+  /** The link was lost (died, or dropped as stale): the next open is a reconnect. */
+  #linkLost = false;
+  #reconnected = false;
 
   constructor(battery: BatteryConfig, ctx: SessionContext) {
     this.battery = battery;
     this.#ctx = ctx;
     this.#log = ctx.logger;
     this.#lastValidAt = ctx.clock.now();
-    this.#armOfflineTimer();
+    this.#availability = new BatteryAvailability(
+      battery.id,
+      ctx,
+      ctx.polling.offlineAfterPolls * this.intervalMs,
+    );
+    this.#availability.arm(() => this.#lastError);
   }
 
   get intervalMs(): number {
@@ -104,6 +111,8 @@ export class BatterySession {
     if (this.#closed) return false;
     await this.#dropIfStale();
     let ok = false;
+    let failure: BmsError | undefined;
+    this.#reconnected = false;
     // stopping cancels a read in progress at once (not after its timeouts); the link closes below, in turn
     const onAbort = (): void => this.#client?.dispose();
     options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -115,13 +124,15 @@ export class BatterySession {
       this.#emitReading(basic, cells);
       ok = true;
     } catch (error) {
-      const failure = toBmsError(error);
+      failure = toBmsError(error);
       // a poll cut short by stop() is not a battery failure: no back-off step, no warning
       if (!options.signal?.aborted) this.#onFailure(failure);
-      if (LINK_FATAL.has(failure.code)) await this.#disconnect();
+      if (LINK_FATAL.has(failure.code)) await this.#disconnect(true);
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
+      const rssi = this.#link?.rssi;
       if (!options.keepConnected || this.#closed || options.signal?.aborted) await this.#disconnect();
+      if (!options.signal?.aborted) this.#emitOutcome(ok, failure, rssi);
     }
     return ok;
   }
@@ -139,7 +150,7 @@ export class BatterySession {
       return await operation(await this.#connect(options.signal));
     } catch (error) {
       const failure = toBmsError(error);
-      if (LINK_FATAL.has(failure.code)) await this.#disconnect();
+      if (LINK_FATAL.has(failure.code)) await this.#disconnect(true);
       throw failure;
     } finally {
       if (!options.keepConnected || this.#closed || options.signal?.aborted) await this.#disconnect();
@@ -153,13 +164,13 @@ export class BatterySession {
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#offlineTimer !== undefined) this.#ctx.clock.clearTimeout(this.#offlineTimer);
+    this.#availability.cancel();
     await this.#disconnect();
   }
 
   async #connect(signal: AbortSignal | undefined): Promise<BmsClient> {
     if (this.#client && this.#link?.isOpen) return this.#client;
-    await this.#disconnect();
+    await this.#disconnect(this.#link !== undefined); // a kept link that died between polls
     const polling = this.#ctx.polling;
     const link = await this.#ctx.links.open(this.battery, {
       timeoutMs: polling.connectTimeoutMs,
@@ -177,12 +188,16 @@ export class BatterySession {
     );
     this.#modelReadOnLink = false;
     this.#linkOpenedAt = this.#ctx.clock.now();
+    this.#reconnected = this.#linkLost;
+    this.#linkLost = false;
     this.#log.debug(() => `${this.#name()}: link open`);
     return this.#client;
   }
 
-  async #disconnect(): Promise<void> {
+  /** `lost`: the link is given up on, not closed as planned (rotation, stop): the next open is a reconnect. */
+  async #disconnect(lost = false): Promise<void> {
     const link = this.#link;
+    if (lost && link) this.#linkLost = true;
     this.#client?.dispose();
     this.#client = undefined;
     this.#link = undefined;
@@ -202,15 +217,31 @@ export class BatterySession {
     }
   }
 
+  #emitOutcome(ok: boolean, failure: BmsError | undefined, rssi: number | undefined): void {
+    const error = failure && {
+      code: failure.code,
+      cause: failureCause(failure).cause,
+      message: failure.message,
+    };
+    this.#ctx.bus.emit("poll", {
+      batteryId: this.battery.id,
+      time: this.#ctx.clock.now(),
+      ok,
+      reconnected: this.#reconnected,
+      ...(error !== undefined && { error }),
+      ...(rssi !== undefined && { rssi }),
+    });
+  }
+
   #emitReading(basic: BasicInfo, cells: CellVoltages): void {
     const now = this.#ctx.clock.now();
     this.#lastValidAt = now;
-    this.#armOfflineTimer();
+    this.#availability.arm(() => this.#lastError);
     this.#noteSuccess();
     this.#emitDeviceInfo(basic.softwareVersionRaw);
     // Online BEFORE the values: a consumer that sees a battery's telemetry also sees it online (the
     // publisher sends in event order), never values under a missing or `offline` availability.
-    this.#setAvailability("online", "reading ok");
+    this.#availability.online();
     this.#ctx.bus.emit("reading", {
       batteryId: this.battery.id,
       address: this.battery.address,
@@ -280,40 +311,10 @@ export class BatterySession {
     if (this.#staleLogged) this.#log.debug(message);
     else this.#log.info(message);
     this.#staleLogged = true;
-    await this.#disconnect();
-  }
-
-  #armOfflineTimer(): void {
-    if (this.#offlineTimer !== undefined) this.#ctx.clock.clearTimeout(this.#offlineTimer);
-    const afterMs = this.#ctx.polling.offlineAfterPolls * this.intervalMs;
-    this.#offlineTimer = this.#ctx.clock.setTimeout(() => {
-      this.#offlineTimer = undefined;
-      const last = this.#lastError;
-      const cause = last ? failureCause(last) : undefined;
-      const why = last && cause ? `: ${cause.label} (${last.message})` : "";
-      this.#setAvailability("offline", `no valid reading for ${formatSeconds(afterMs)}${why}`, cause?.cause);
-    }, afterMs);
-    this.#offlineTimer.unref?.();
-  }
-
-  #setAvailability(state: AvailabilityState, reason: string, cause?: FailureCause): void {
-    if (this.#availability === state) return;
-    this.#availability = state;
-    this.#ctx.bus.emit("availability", {
-      batteryId: this.battery.id,
-      state,
-      reason,
-      ...(cause !== undefined && { cause }),
-      time: this.#ctx.clock.now(),
-    });
+    await this.#disconnect(true);
   }
 
   #name(): string {
     return `Battery ${this.battery.id} (${this.battery.address})`;
   }
-}
-
-function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }

@@ -15,6 +15,7 @@ import { createBankFeature } from "./bank/bank-feature.js";
 import { createControlFeature, type ExclusiveRunner } from "./control/control-feature.js";
 import { createEnergyFeature } from "./energy/energy-feature.js";
 import { createHaDiscovery } from "./home-assistant/home-assistant.js";
+import { type BridgeHealthSource, createLinkHealthFeature } from "./link-health/link-health-feature.js";
 
 /** What every feature factory receives. */
 export interface FeatureContext {
@@ -29,6 +30,8 @@ export interface FeatureContext {
   device: ExclusiveRunner;
   /** The battery store and the bank every feature reads. */
   state: BridgeState;
+  /** Bridge-wide figures: uptime, BLE adapters, MQTT queue, memory (link health). */
+  health: BridgeHealthSource;
 }
 
 export type FeatureFactory = (ctx: FeatureContext) => BridgeFeature | undefined;
@@ -89,6 +92,8 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
           maxGapMs: 3 * slowestPollMs(config),
           batteries: config.batteries.map(({ id, address }) => ({ id, address })),
         }),
+  ({ config, ...ctx }) =>
+    createLinkHealthFeature(ctx, { prefix: config.mqtt.topicPrefix, qos: config.mqtt.qos }),
   ({ config, ...ctx }) =>
     createControlFeature(ctx, {
       prefix: config.mqtt.topicPrefix,

@@ -1,6 +1,7 @@
 /**
  * The ONE per-battery state every feature reads (zigbee2mqtt's shared state, without globals): the latest
- * reading, its values derived once (battery-values.ts), availability with its reason, and the device facts.
+ * reading, its values derived once (battery-values.ts), availability with its reason, the device facts and
+ * the link health (link-stats.ts).
  * It listens on the EventBus before any feature does, so a feature's handler of the same event already
  * sees the update. Features keep only what is theirs (which topics they have retained, energy counters).
  */
@@ -8,6 +9,7 @@ import type { EventBus } from "../event-bus.js";
 import type { AvailabilityState, BatteryReading } from "../types.js";
 import type { BankMember } from "./bank.js";
 import { type BatteryValues, valuesFromReading } from "./battery-values.js";
+import { LinkStats } from "./link-stats.js";
 
 export interface BatteryState {
   readonly batteryId: string;
@@ -23,6 +25,8 @@ export interface BatteryState {
   /** 0x05 model (also when a reading predates it) and firmware version byte. */
   model: string | undefined;
   softwareVersionRaw: number | undefined;
+  /** Poll outcomes: link quality, reads, reconnects, last error, RSSI. */
+  readonly link: LinkStats;
 }
 
 export class BatteryStore {
@@ -41,6 +45,7 @@ export class BatteryStore {
         entry.availability = change.state;
         entry.availabilityReason = change.reason;
       }),
+      bus.on("poll", (outcome) => this.#entry(outcome.batteryId).link.record(outcome)),
       bus.on("deviceInfo", (info) => {
         const entry = this.#entry(info.batteryId);
         entry.address = info.address;
@@ -103,6 +108,7 @@ export class BatteryStore {
         values: undefined,
         model: undefined,
         softwareVersionRaw: undefined,
+        link: new LinkStats(),
       };
       this.#batteries.set(batteryId, entry);
     }

@@ -27,7 +27,16 @@ export function registerRun(program: Command): void {
     const stopped = stopSignal();
     const config = await configFromCommand(flags, { env: process.env });
     const logger = processLogger(config.log.level, config.log.json, (line) => process.stdout.write(line));
-    const bridge = await startBridge({ config, logger, clock: systemClock, version: PACKAGE_VERSION });
+    const bridge = await startBridge({
+      config,
+      logger,
+      clock: systemClock,
+      version: PACKAGE_VERSION,
+      memoryUsage: () => {
+        const { rss, heapUsed } = process.memoryUsage();
+        return { rssBytes: rss, heapUsedBytes: heapUsed };
+      },
+    });
     const ended = await Promise.race([stopped, bridge.fatal]);
     if (typeof ended !== "string") {
       await bridge.stop();

@@ -77,6 +77,12 @@ export class BleLink implements Link {
     return this.#open;
   }
 
+  /** From the advertisement that found it (noble keeps it current); HCI's 127 means "not available". */
+  get rssi(): number | undefined {
+    const rssi = this.#peripheral.rssi;
+    return typeof rssi === "number" && rssi !== 127 ? rssi : undefined;
+  }
+
   readonly #onNotification = (data: Buffer, isNotification: boolean) => {
     if (!this.#open || !isNotification) return;
     const chunk = Uint8Array.from(data);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { PollOutcome } from "../../../src/bridge/types.js";
 import { BmsError } from "../../../src/errors.js";
 import { rig, seqOf, stop } from "./poller-rig.js";
 
@@ -106,6 +107,25 @@ describe("Poller with one battery", () => {
     ).toEqual(["1", "2"]);
     expect(r.availability.slice(-2).map((a) => a.state)).toEqual(["online", "online"]);
     await stop(r.poller);
+  });
+
+  it("reports every poll's outcome; a lost kept link reopened counts as a reconnect, a rotation does not", async () => {
+    const r = rig({
+      addresses: ["memory:kept", "memory:rotating"],
+      batteries: [{ address: "memory:kept" }, { address: "memory:rotating", disconnect_between_polls: true }],
+    });
+    const outcomes: PollOutcome[] = [];
+    r.bus.on("poll", (o) => outcomes.push(o));
+    r.poller.start();
+    await vi.advanceTimersByTimeAsync(10_001); // 3 polls each
+    r.bmsFor("memory:kept").link?.drop(); // the kept link dies between polls
+    await vi.advanceTimersByTimeAsync(10_000);
+    await stop(r.poller);
+    const of = (id: string) => outcomes.filter((o) => o.batteryId === id);
+    expect(of("1").map((o) => o.ok)).toEqual([true, true, true, true, true]);
+    expect(of("1").map((o) => o.reconnected)).toEqual([false, false, false, true, false]);
+    expect(of("2").every((o) => o.ok && !o.reconnected)).toBe(true);
+    expect(r.bmsFor("memory:rotating").links.length).toBe(of("2").length); // a new link every poll
   });
 
   it("goes stale → reconnects, then offline with a reason, then online again by itself", async () => {

@@ -23,6 +23,7 @@ import {
   POWER_ENTITY,
   VOLTAGE,
 } from "./ha-entity.js";
+import { linkEntitiesFor } from "./ha-link-entities.js";
 
 export type { HaEntity };
 
@@ -210,6 +211,8 @@ export interface BatteryShape {
   energy: boolean;
   /** MOSFET control is allowed (--allow-control): the FETs get switches. */
   control?: boolean;
+  /** Link-health diagnostics (`<base>/link`); `rssi` where there is a radio (BLE). */
+  link?: { rssi: boolean };
 }
 
 export function entitiesFor(shape: BatteryShape): HaEntity[] {
@@ -239,5 +242,6 @@ export function entitiesFor(shape: BatteryShape): HaEntity[] {
     ...cells,
     ...(shape.energy ? ENERGY_ENTITIES : []),
     ...(shape.control ? CONTROL_ENTITIES : []),
+    ...(shape.link ? linkEntitiesFor(shape.link) : []),
   ];
 }

@@ -18,8 +18,11 @@ export interface HaEntity {
   precision?: number;
   diagnostic?: boolean;
   icon?: string;
-  /** "status" = the target's status JSON with `template`; otherwise a topic leaf under the target's base. */
-  state: { topic: "status"; template: string } | { topic: string };
+  /**
+   * "status" = the target's status JSON with `template`; otherwise a topic leaf under the target's base,
+   * read as is or through `template` (a JSON leaf such as `link`).
+   */
+  state: { topic: "status"; template: string } | { topic: string; template?: string };
   /** Switches: the command topic leaf under the target's base (payloads ON/OFF, src/bridge/features/control). */
   command?: string;
 }

@@ -125,15 +125,34 @@ export function bankTarget(options: HaPayloadOptions): HaTarget {
   };
 }
 
+/** The bridge itself: its health diagnostics (link-health feature), available while the bridge is. */
+export function bridgeTarget(options: HaPayloadOptions): HaTarget {
+  const identifier = `${UNIQUE_ID_PREFIX}bridge_${addressSlug(options.prefix)}`;
+  return {
+    identifier,
+    stateBase: `${options.prefix}/bridge`,
+    availability: [{ topic: `${options.prefix}/bridge/state` }],
+    device: {
+      identifiers: [identifier],
+      name: "BMS bridge",
+      manufacturer: "bms-bridge",
+      model: "bms-bridge",
+      sw_version: options.origin.sw_version,
+    },
+    expireAfterS: options.expireAfterS,
+  };
+}
+
 function entityFields(entity: HaEntity, target: HaTarget): Record<string, unknown> {
   const fields: Record<string, unknown> = { name: entity.name };
-  if ("template" in entity.state) {
+  if (entity.state.topic === "status" && entity.state.template !== undefined) {
     fields.state_topic = `${target.stateBase}/status`;
     fields.value_template = entity.state.template;
     // the switch platform has no expire_after; availability covers it
     if (entity.component !== "switch") fields.expire_after = target.expireAfterS;
   } else {
     fields.state_topic = `${target.stateBase}/${entity.state.topic}`;
+    if (entity.state.template !== undefined) fields.value_template = entity.state.template;
   }
   if (entity.deviceClass !== undefined) fields.device_class = entity.deviceClass;
   if (entity.unit !== undefined) fields.unit_of_measurement = entity.unit;

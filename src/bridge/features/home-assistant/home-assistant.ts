@@ -12,6 +12,7 @@
 
 import { CONFIG_DEFAULTS } from "../../../config/defaults.js";
 import type { Logger } from "../../../log/logger.js";
+import { normalizeMac } from "../../../transport/address.js";
 import type { Clock } from "../../../util/clock.js";
 import type { EventBus } from "../../event-bus.js";
 import type { MqttPort } from "../../mqtt/port.js";
@@ -21,9 +22,11 @@ import type { BridgeState } from "../../state/bridge-state.js";
 import type { BridgeFeature } from "../../types.js";
 import { bankEntitiesFor } from "./ha-bank-entities.js";
 import { type BatteryShape, entitiesFor, type HaEntity } from "./ha-entities.js";
+import { BRIDGE_HEALTH_ENTITIES } from "./ha-link-entities.js";
 import {
   bankTarget,
   batteryTarget,
+  bridgeTarget,
   DEFAULT_DISCOVERY_PREFIX,
   deviceIdentifier,
   discoveryMessage,
@@ -95,9 +98,15 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     origin: { name: "bms-bridge", sw_version: options.swVersion },
   };
   const bankId = bankTarget(payloadOptions).identifier;
+  const bridge: Announced = {
+    target: bridgeTarget(payloadOptions),
+    entities: [...BRIDGE_HEALTH_ENTITIES],
+    topics: new Set(),
+  };
   const configuredIds = options.batteries && [
     ...options.batteries.map((b) => deviceIdentifier(b.address)),
     ...(options.bank ? [bankId] : []),
+    bridgeTarget(payloadOptions).identifier,
   ];
   const batteries = new Map<string, AnnouncedBattery>();
   const bank: Announced = { topics: new Set() };
@@ -114,7 +123,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     void (payload === "" ? topics.clear(topic) : topics.publish(topic, payload));
   };
 
-  const announced = (): Announced[] => [...batteries.values(), bank];
+  const announced = (): Announced[] => [...batteries.values(), bank, bridge];
 
   const publish = (device: Announced): void => {
     const { target, entities } = device;
@@ -164,6 +173,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
         hasFullCharge: reading.basic.extension !== undefined,
         energy: options.energy,
         control: options.control ?? false,
+        link: { rssi: normalizeMac(reading.address) !== undefined },
       }
     );
   };
@@ -190,6 +200,8 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
 
   const onReading = (batteryId: string): void => {
     update(batteryId);
+    // the bridge's own health device, with the first battery (then on every connect, as all devices)
+    if (bridge.topics.size === 0) publish(bridge);
     if (options.bank && !bank.target) {
       bank.target = bankTarget(payloadOptions);
       bank.entities = bankEntitiesFor({ energy: options.energy });

@@ -30,6 +30,7 @@ function context(env: Record<string, string>): FeatureContext & { mqtt: FakeMqtt
     device,
     version: "9.9.9",
     state,
+    health: { startedAt: clock.now(), adapters: () => [] },
   };
 }
 

@@ -73,6 +73,21 @@ const REQUIRED_KEYS: Record<string, string[]> = {
 const SENSOR_UNITS: Record<string, Set<string>> = {
   battery: new Set(["%"]),
   current: new Set(["A", "mA"]),
+  data_size: new Set([
+    "bit",
+    "kbit",
+    "Mbit",
+    "Gbit",
+    "B",
+    "kB",
+    "MB",
+    "GB",
+    "TB",
+    "KiB",
+    "MiB",
+    "GiB",
+    "TiB",
+  ]),
   duration: new Set(["d", "h", "min", "s", "ms", "µs"]),
   energy: new Set([
     "J",
@@ -91,6 +106,7 @@ const SENSOR_UNITS: Record<string, Set<string>> = {
     "Gcal",
   ]),
   power: new Set(["mW", "W", "kW", "MW", "GW", "TW", "BTU/h"]),
+  signal_strength: new Set(["dB", "dBm"]),
   temperature: new Set(["°C", "°F", "K"]),
   voltage: new Set(["µV", "mV", "V", "kV", "MV"]),
 };
@@ -99,9 +115,11 @@ const SENSOR_UNITS: Record<string, Set<string>> = {
 const SENSOR_STATE_CLASSES: Record<string, Set<string>> = {
   battery: new Set(["measurement"]),
   current: new Set(["measurement"]),
+  data_size: new Set(["measurement", "total", "total_increasing"]),
   duration: new Set(["measurement", "total", "total_increasing"]),
   energy: new Set(["total", "total_increasing"]),
   power: new Set(["measurement"]),
+  signal_strength: new Set(["measurement"]),
   temperature: new Set(["measurement"]),
   voltage: new Set(["measurement"]),
   enum: new Set(),

@@ -105,10 +105,12 @@ describe.skipIf(mosquittoSkipReason())("Home Assistant discovery through a real 
 
     const retained = await retainedUnder(broker.url, "homeassistant/#");
     const ours = [...retained.keys()].filter((t) => t.includes("bmsbridge_a5c2373c76d2_") && t !== FOREIGN);
-    expect(ours).toHaveLength(16 + 15 + 3 + 4 + 4);
+    expect(ours).toHaveLength(16 + 15 + 3 + 4 + 4 + 5); // + 5 link-health diagnostics
+    const bridgeConfigs = [...retained.keys()].filter((t) => t.includes("bmsbridge_bridge_accusolar_"));
+    expect(bridgeConfigs).toHaveLength(5);
     const bankConfigs = [...retained.keys()].filter((t) => t.includes("bmsbridge_bank_accusolar_"));
     expect(bankConfigs).toHaveLength(15 + 4);
-    for (const topic of ours)
+    for (const topic of [...ours, ...bridgeConfigs])
       expect(problems(topic, JSON.parse(retained.get(topic) ?? "")), topic).toEqual([]);
     expect(retained.has(STALE)).toBe(false);
     expect(retained.has(FOREIGN)).toBe(true);

@@ -58,8 +58,17 @@ describe("Home Assistant discovery feature", () => {
     expect(configs(mqtt)).toEqual([]);
     bus.emit("reading", sampleReading({ address: A }));
     const topics = configs(mqtt);
+    const battery = topics.filter((t) => t.includes("bmsbridge_a5c2373c76d2_"));
     // 16 base sensors/binary sensors + 15 protection bits + mean and 2 probe temperatures + 4 cells + 4 energy
-    expect(topics).toHaveLength(16 + 15 + 3 + 4 + 4);
+    // + 5 link diagnostics (RSSI: a BLE address; quality, failed reads, reconnects, last error)
+    expect(battery).toHaveLength(16 + 15 + 3 + 4 + 4 + 5);
+    // the bridge's own health device: uptime, adapter losses and resets, operations waiting, memory
+    const bridge = topics.filter((t) => t.includes("bmsbridge_bridge_accusolar_"));
+    expect(bridge).toHaveLength(5);
+    expect(topics).toHaveLength(battery.length + bridge.length);
+    for (const topic of [...bridge, ...battery.filter((t) => t.includes("_link_"))]) {
+      expect(JSON.parse(mqtt.retainedPayload(topic) ?? "{}").entity_category, topic).toBe("diagnostic");
+    }
     expect(topics).toContain("homeassistant/sensor/bmsbridge_a5c2373c76d2_cell_4/config");
     expect(topics).toContain("homeassistant/sensor/bmsbridge_a5c2373c76d2_energy_charged/config");
     for (const p of mqtt.publishes.filter((x) => x.topic.startsWith("homeassistant/"))) {
