@@ -5,6 +5,8 @@
  * - `ble_link_rtt_ms`: the same two requests over the same link with no bridge code at all: write the
  *   request bytes, count reply bytes until the frame's own length (jbd-protocol §2: 4 + len + 3) is in;
  * - `ble_overhead_ratio` = read / rtt (both measured alternately in this run, so the ratio is fair);
+ * - `ble_cycle_8_radio_s`, `ble_read_radio_ms`: the same with the lab's radio model on the central's
+ *   endpoint (30 ms connection interval, 100 ms advertising: scripts/vble/radio.ts), nearer a real link;
  * - `ble_cycle_8_s`: the real poller reading 8 emulated batteries on one central adapter in rotation
  *   (connect, read, disconnect: btvirt cannot carry two links at once, docs/virtual-ble.md): from the
  *   round's first link request to its 8th reading, median of the warm rounds; `ble_first_cycle_8_s` is
@@ -12,6 +14,7 @@
  */
 
 import { type Lab, labUnavailableReason, startLab } from "../scripts/vble/lab.js";
+import { DEFAULT_RADIO } from "../scripts/vble/radio.js";
 import { startBridge } from "../src/bridge/bridge.js";
 import { BmsClient } from "../src/bridge/device/client.js";
 import { loadConfig } from "../src/config/load.js";
@@ -191,7 +194,20 @@ async function runWithLab(lab: Lab, { quick, log }: BenchContext): Promise<Bench
     }
     log(`ble-link: ${BATTERIES} batteries on one adapter, in rotation`);
     const cycle = await measureCycle(centralPty as string, addresses, quick ? 3 : 6);
+    log("ble-link: the same with the radio model on the central's endpoint");
+    lab.setRadio(0, DEFAULT_RADIO);
+    const radioCentral = await openBleAdapter({ hci: uart(centralPty as string) });
+    let radioLink: { readMs: number; rttMs: number };
+    try {
+      radioLink = await measureLink(radioCentral, addresses[0] as string, quick ? 4 : 20);
+    } finally {
+      await radioCentral.close();
+    }
+    const radioCycle = await measureCycle(centralPty as string, addresses, quick ? 3 : 6);
+    lab.setRadio(0, undefined);
     return [
+      { key: "ble_read_radio_ms", value: round(radioLink.readMs, 1), unit: "ms (radio model)" },
+      { key: "ble_cycle_8_radio_s", value: round(radioCycle.cycleMs / 1000, 2), unit: "s (radio model)" },
       { key: "ble_read_ms", value: round(link.readMs, 1), unit: "ms" },
       { key: "ble_link_rtt_ms", value: round(link.rttMs, 1), unit: "ms" },
       { key: "ble_overhead_ratio", value: round(link.readMs / link.rttMs, 3), unit: "x" },

@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --only name,name]`: runs the sections in bench/sections.ts, prints a
- * table and writes bench-results.json (git-ignored). Figures of sections not run this time are kept
+ * `npm run bench [-- --quick] [-- --only name,name] [-- --soak MINUTES]`: runs the sections in
+ * bench/sections.ts (or, with `--soak`, only the long soak of bench/soak.ts), prints a table and writes
+ * bench-results.json (git-ignored). Figures of sections not run this time are kept
  * from the previous file, so `--only` refreshes part of it. Exits 1 if a section reports a problem.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { SECTIONS } from "./sections.js";
+import { soakSection } from "./soak.js";
 import type { BenchContext, BenchFigure } from "./types.js";
 
 const RESULTS_FILE = "bench-results.json";
@@ -16,10 +18,17 @@ interface Results {
   figures: Record<string, { value: number; unit: string; section: string }>;
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only?: string[] } {
+function parseArgs(argv: string[]): { quick: boolean; only?: string[]; soakMinutes?: number } {
   const onlyAt = argv.indexOf("--only");
   const only = onlyAt >= 0 ? argv[onlyAt + 1]?.split(",") : undefined;
-  return { quick: argv.includes("--quick"), ...(only ? { only } : {}) };
+  const soakAt = argv.indexOf("--soak");
+  const soakMinutes = soakAt >= 0 ? Number(argv[soakAt + 1]) : undefined;
+  if (soakMinutes !== undefined && !(soakMinutes > 0)) throw new Error("--soak needs a number of minutes");
+  return {
+    quick: argv.includes("--quick"),
+    ...(only ? { only } : {}),
+    ...(soakMinutes !== undefined && { soakMinutes }),
+  };
 }
 
 function previousFigures(): Results["figures"] {
@@ -46,9 +55,12 @@ function printTable(rows: Array<BenchFigure & { section: string }>): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, only, soakMinutes } = parseArgs(process.argv.slice(2));
   const context: BenchContext = { quick, log: (text) => process.stderr.write(`${text}\n`) };
-  const selected = SECTIONS.filter((section) => !only || only.includes(section.name));
+  const selected =
+    soakMinutes === undefined
+      ? SECTIONS.filter((section) => !only || only.includes(section.name))
+      : [soakSection(soakMinutes)];
   const figures = previousFigures();
   const rows: Array<BenchFigure & { section: string }> = [];
   const problems: string[] = [];
