@@ -184,7 +184,8 @@ async function soak(lab: Lab, broker: RunningMosquitto, minutes: number, log: Be
         samples,
         peakMb: peakRssMb(bridge.pid),
         cpuPct: ((cpuSeconds(bridge.pid) - cpuAtWarm) / steadyS) * 100,
-        warnings: bridge.lines.length,
+        // Node's own warnings (a listener leak across adapter reopens would show here) and our errors
+        processWarnings: bridge.lines.filter((l) => /MaxListenersExceededWarning|Warning:|ERROR/.test(l)),
         watcher,
         bleIds: addresses.slice(0, BLE_BATTERIES).map((_, i) => String(i + 1)),
       };
@@ -218,6 +219,7 @@ function figuresOf(
     Math.max(...of.map((id) => longestGapMs.get(id) ?? Number.POSITIVE_INFINITY)) / 1000;
   const health = latest.get(`${PREFIX}/bridge/health`) ?? {};
   const adapter = (health.adapters as Array<Record<string, number>> | undefined)?.[0] ?? {};
+  for (const line of result.processWarnings.slice(0, 5)) log(`soak: bridge said: ${line}`);
   for (const id of ble)
     log(
       `soak: BLE battery ${id}: longest gap ${((longestGapMs.get(id) ?? 0) / 1000).toFixed(1)} s, ${JSON.stringify(link(id))}`,
@@ -236,6 +238,7 @@ function figuresOf(
     { key: "soak_adapter_losses", value: Number(adapter.losses ?? Number.NaN), unit: "" },
     { key: "soak_adapter_resets", value: Number(adapter.resets ?? Number.NaN), unit: "" },
     { key: "soak_adapter_recoveries", value: Number(adapter.recoveries ?? Number.NaN), unit: "" },
+    { key: "soak_bridge_process_warnings", value: result.processWarnings.length, unit: "lines" },
   ];
 }
 
