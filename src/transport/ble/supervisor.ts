@@ -19,31 +19,11 @@ import { doublingDelayMs } from "../../util/backoff.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import { describeHci, type HciSelection } from "../hci.js";
 import { adapterLost, type BleAdapter, InstanceEndListeners } from "./adapter.js";
+import type { AdapterEvent, AdapterHealth, AdapterState } from "./adapter-events.js";
 import { isPermissionProblem, type NobleInstance, openNobleInstance } from "./noble-instance.js";
 import { OperationQueue, type QueueEvent, type QueueOutcome } from "./operation-queue.js";
 
-export type AdapterState = "opening" | "up" | "down" | "failed" | "closed";
-
-export type AdapterEvent =
-  | { type: "up"; hci: string /** How long it was not usable (0 at the first open). */; downMs: number }
-  | { type: "lost"; hci: string; reason: string }
-  | { type: "wedged"; hci: string; timeouts: number }
-  | { type: "fatal"; hci: string; error: BmsError };
-
-/** Counters for link health (published per bridge). */
-export interface AdapterHealth {
-  hci: string;
-  state: AdapterState;
-  /** Times the adapter went away (unplugged, powered off, taken). */
-  losses: number;
-  /** Times it was reset because it stopped answering. */
-  resets: number;
-  /** Times it came back after a loss or a reset. */
-  recoveries: number;
-  /** Operations waiting or running on it. */
-  queueDepth: number;
-  lastProblem?: { reason: string; time: number };
-}
+export type { AdapterEvent, AdapterHealth, AdapterState };
 
 export interface SupervisorOptions {
   hci: HciSelection;
