@@ -53,3 +53,15 @@ export function sleep(
     for (const s of signals) s.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** Resolves when `work` settles or after `ms` on `clock`, whichever comes first; never rejects. */
+export function settleWithin(clock: Clock, ms: number, work: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(resolve, ms);
+    const done = (): void => {
+      clock.clearTimeout(timer);
+      resolve();
+    };
+    void work.then(done, done);
+  });
+}

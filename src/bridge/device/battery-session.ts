@@ -22,6 +22,7 @@ import type { Clock } from "../../util/clock.js";
 import type { EventBus } from "../event-bus.js";
 import { BatteryAvailability, formatSeconds } from "./battery-availability.js";
 import { BmsClient } from "./client.js";
+import { PollHealth } from "./poll-health.js";
 
 export interface SessionContext {
   clock: Clock;
@@ -37,18 +38,8 @@ export interface PollOptions {
   signal?: AbortSignal;
 }
 
-type Health = "starting" | "ok" | "failing";
-
 /** Errors after which the link is certainly unusable. */
 const LINK_FATAL = new Set(["DISCONNECTED", "NOT_OPEN", "CANCELED", "ADAPTER_LOST"]);
-
-/**
- * Our own adapter is away, not the battery: its supervisor logs that once and reopens it, so the battery
- * neither logs each failure nor backs off (it must be read again within an interval of the adapter's return).
- */
-function isAdapterProblem(error: BmsError | undefined): boolean {
-  return failureCause(error ?? new BmsError("IO", "")).cause === "adapter_lost";
-}
 
 export class BatterySession {
   readonly battery: BatteryConfig;
@@ -62,10 +53,7 @@ export class BatterySession {
   #staleLogged = false;
   #deviceInfoKey = "";
   #seq = 0;
-  #health: Health = "starting";
-  #failures = 0;
-  #lastError: BmsError | undefined;
-  #lastLoggedDelayMs = 0;
+  readonly #health: PollHealth;
   #lastValidAt: number;
   readonly #availability: BatteryAvailability;
   #closed = false;
@@ -78,12 +66,18 @@ export class BatterySession {
     this.#ctx = ctx;
     this.#log = ctx.logger;
     this.#lastValidAt = ctx.clock.now();
+    this.#health = new PollHealth(ctx.logger, {
+      intervalMs: this.intervalMs,
+      backoffMaxMs: ctx.polling.backoffMaxMs,
+      name: () => this.#name(),
+      batteryId: battery.id,
+    });
     this.#availability = new BatteryAvailability(
       battery.id,
       ctx,
       ctx.polling.offlineAfterPolls * this.intervalMs,
     );
-    this.#availability.arm(() => this.#lastError);
+    this.#availability.arm(() => this.#health.lastError);
   }
 
   get intervalMs(): number {
@@ -92,7 +86,7 @@ export class BatterySession {
 
   /** Consecutive failed polls (0 after a good one). */
   get failures(): number {
-    return this.#failures;
+    return this.#health.failures;
   }
 
   get isConnected(): boolean {
@@ -101,9 +95,7 @@ export class BatterySession {
 
   /** How long to wait before the next poll: the interval, or the back-off after failures. */
   nextDelayMs(): number {
-    if (this.#failures === 0 || isAdapterProblem(this.#lastError)) return this.intervalMs;
-    const backoff = this.intervalMs * 2 ** (this.#failures - 1);
-    return Math.min(Math.max(this.intervalMs, this.#ctx.polling.backoffMaxMs), backoff);
+    return this.#health.nextDelayMs();
   }
 
   /** One poll: connect if needed, read 0x03 + 0x04, emit the reading. Never throws. */
@@ -126,7 +118,7 @@ export class BatterySession {
     } catch (error) {
       failure = toBmsError(error);
       // a poll cut short by stop() is not a battery failure: no back-off step, no warning
-      if (!options.signal?.aborted) this.#onFailure(failure);
+      if (!options.signal?.aborted) this.#health.failed(failure);
       if (LINK_FATAL.has(failure.code)) await this.#disconnect(true);
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
@@ -236,8 +228,9 @@ export class BatterySession {
   #emitReading(basic: BasicInfo, cells: CellVoltages): void {
     const now = this.#ctx.clock.now();
     this.#lastValidAt = now;
-    this.#availability.arm(() => this.#lastError);
-    this.#noteSuccess();
+    this.#availability.arm(() => this.#health.lastError);
+    this.#staleLogged = false;
+    this.#health.succeeded(this.#model);
     this.#emitDeviceInfo(basic.softwareVersionRaw);
     // Online BEFORE the values: a consumer that sees a battery's telemetry also sees it online (the
     // publisher sends in event order), never values under a missing or `offline` availability.
@@ -264,41 +257,6 @@ export class BatterySession {
       ...(this.#model !== undefined && { model: this.#model }),
       softwareVersionRaw,
     });
-  }
-
-  #noteSuccess(): void {
-    this.#staleLogged = false;
-    if (this.#health === "failing") {
-      this.#log.info(`${this.#name()}: reading again after ${this.#failures} failed attempt(s)`);
-    } else if (this.#health === "starting") {
-      this.#log.info(`${this.#name()}: connected${this.#model ? ` (${this.#model})` : ""}`);
-    }
-    this.#health = "ok";
-    this.#failures = 0;
-    this.#lastLoggedDelayMs = 0;
-    this.#lastError = undefined;
-  }
-
-  #onFailure(error: BmsError): void {
-    this.#failures++;
-    this.#lastError = error;
-    const delay = this.nextDelayMs();
-    const wasFailing = this.#health === "failing";
-    this.#health = "failing";
-    if (delay === this.#lastLoggedDelayMs || isAdapterProblem(error)) {
-      this.#log.debug(() => `${this.#name()}: attempt ${this.#failures} failed: ${error.message}`);
-      return;
-    }
-    this.#lastLoggedDelayMs = delay;
-    const retry = `next try in ${formatSeconds(delay)}`;
-    const { cause, label } = failureCause(error);
-    const why = `${label}: ${error.message}`;
-    this.#log.warn(
-      wasFailing
-        ? `${this.#name()}: still failing after ${this.#failures} attempts (${why}); ${retry}`
-        : `${this.#name()}: read failed (${why}); ${retry}`,
-      { code: error.code, cause, battery: this.battery.id },
-    );
   }
 
   /** A link that has given no valid reading for staleAfterPolls intervals is dropped (reopened below). */

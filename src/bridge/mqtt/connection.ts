@@ -12,7 +12,8 @@ import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
 import { defaultClientId } from "../../config/defaults.js";
 import { BmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
-import type { Clock } from "../../util/clock.js";
+import { type Clock, settleWithin } from "../../util/clock.js";
+import { ConnectionProblems } from "./connection-problems.js";
 import { OfflineQueue, type QueuedPublish, remainingExpiry } from "./offline-queue.js";
 import {
   clientOptions,
@@ -63,8 +64,7 @@ export class MqttConnection implements MqttPort {
   #wasConnected = false;
   #attemptFailed = false;
   #lastError: string | undefined;
-  #problem: string | undefined;
-  #backoffMs: number;
+  readonly #problems: ConnectionProblems;
   #stopped = false;
 
   constructor(ctx: MqttConnectionContext, options: Partial<MqttConnectionOptions> & { url: string }) {
@@ -72,7 +72,10 @@ export class MqttConnection implements MqttPort {
     this.#options = { ...DEFAULT_MQTT_OPTIONS, ...options };
     this.#queue = new OfflineQueue(this.#options.queueLimit);
     this.#clientId = this.#options.clientId ?? defaultClientId(ctx.hostname ?? hostname());
-    this.#backoffMs = this.#options.reconnectMinMs;
+    this.#problems = new ConnectionProblems(ctx.logger, {
+      minMs: this.#options.reconnectMinMs,
+      maxMs: this.#options.reconnectMaxMs,
+    });
   }
 
   /** Starts connecting in the background; returns at once (use waitForConnect() to wait). */
@@ -194,9 +197,7 @@ export class MqttConnection implements MqttPort {
     this.#version = this.#trying;
     this.#wasConnected = true;
     this.#attemptFailed = false;
-    this.#problem = undefined;
-    this.#backoffMs = this.#options.reconnectMinMs;
-    client.options.reconnectPeriod = this.#backoffMs;
+    client.options.reconnectPeriod = this.#problems.cleared();
     // The seed's line, kept verbatim for log scrapers.
     this.#ctx.logger.info(`MQTT connected (rc=${rc})`, {
       url: this.#options.url,
@@ -265,7 +266,7 @@ export class MqttConnection implements MqttPort {
       this.#fallBackToV311(client);
       return;
     }
-    this.#report(describeConnectError(error, this.#options.url));
+    this.#problems.report(describeConnectError(error, this.#options.url));
   }
 
   #fallBackToV311(client: MqttClient): void {
@@ -282,43 +283,20 @@ export class MqttConnection implements MqttPort {
     if (client !== this.#client || this.#stopped) return;
     if (this.#wasConnected) {
       this.#wasConnected = false;
-      this.#report(`connection lost (${this.#lastError ?? "closed by the broker"})`);
+      this.#problems.report(`connection lost (${this.#lastError ?? "closed by the broker"})`);
       this.#lastError = undefined;
       this.#attemptFailed = false;
       return;
     }
     // Closed with no error and no CONNACK: typically plaintext MQTT sent to a TLS port.
-    if (!this.#attemptFailed) this.#report(closedBeforeAnswer(this.#options.url));
+    if (!this.#attemptFailed) this.#problems.report(closedBeforeAnswer(this.#options.url));
     this.#attemptFailed = false;
   }
 
   /** mqtt.js re-arms its reconnect timer from this value after each failed attempt: exponential back-off. */
   #onReconnect(client: MqttClient): void {
-    this.#backoffMs = Math.min(this.#options.reconnectMaxMs, this.#backoffMs * 2);
-    client.options.reconnectPeriod = this.#backoffMs;
-    this.#ctx.logger.debug(`MQTT reconnecting (next attempt in ${this.#backoffMs} ms if this one fails)`);
+    const periodMs = this.#problems.nextPeriodMs();
+    client.options.reconnectPeriod = periodMs;
+    this.#ctx.logger.debug(`MQTT reconnecting (next attempt in ${periodMs} ms if this one fails)`);
   }
-
-  /** Logs a problem once; repeats of the same problem are debug-only (no flood while the broker is down). */
-  #report(problem: string): void {
-    if (problem === this.#problem) {
-      this.#ctx.logger.debug(`MQTT still failing: ${problem}`);
-      return;
-    }
-    this.#problem = problem;
-    const max = this.#options.reconnectMaxMs;
-    const every = max >= 1000 ? `${Math.round(max / 1000)} s` : `${max} ms`;
-    this.#ctx.logger.warn(`MQTT ${problem}; retrying with back-off (up to every ${every})`);
-  }
-}
-
-/** Resolves when `work` settles or after `ms`, whichever comes first. */
-function settleWithin(clock: Clock, ms: number, work: Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimeout(resolve, ms);
-    void work.then(() => {
-      clock.clearTimeout(timer);
-      resolve();
-    });
-  });
 }

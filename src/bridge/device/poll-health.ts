@@ -1,0 +1,95 @@
+/**
+ * One battery's run of failures, its back-off, and what is logged about it. Logging rules: one line when
+ * the battery first reads or reads again, one warning per back-off step while it fails (not one per poll),
+ * and nothing above debug when our own BLE adapter is away (its supervisor logs that, once).
+ */
+import { BmsError, failureCause } from "../../errors.js";
+import type { Logger } from "../../log/logger.js";
+import { doublingDelayMs } from "../../util/backoff.js";
+import { formatSeconds } from "./battery-availability.js";
+
+type Health = "starting" | "ok" | "failing";
+
+export interface PollHealthOptions {
+  intervalMs: number;
+  backoffMaxMs: number;
+  /** "Battery <id> (<address>)", for log lines. */
+  name: () => string;
+  /** The battery id, for the warning's context. */
+  batteryId: string;
+}
+
+/**
+ * Our own adapter is away, not the battery: its supervisor logs that once and reopens it, so the battery
+ * neither logs each failure nor backs off (it must be read again within an interval of the adapter's return).
+ */
+export function isAdapterProblem(error: BmsError | undefined): boolean {
+  return failureCause(error ?? new BmsError("IO", "")).cause === "adapter_lost";
+}
+
+export class PollHealth {
+  readonly #log: Logger;
+  readonly #options: PollHealthOptions;
+  #health: Health = "starting";
+  #failures = 0;
+  #lastError: BmsError | undefined;
+  #lastLoggedDelayMs = 0;
+
+  constructor(log: Logger, options: PollHealthOptions) {
+    this.#log = log;
+    this.#options = options;
+  }
+
+  /** Consecutive failed polls (0 after a good one). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** The last poll's error while failing; undefined after a good poll. */
+  get lastError(): BmsError | undefined {
+    return this.#lastError;
+  }
+
+  /** How long to wait before the next poll: the interval, or the back-off after failures. */
+  nextDelayMs(): number {
+    const { intervalMs, backoffMaxMs } = this.#options;
+    if (this.#failures === 0 || isAdapterProblem(this.#lastError)) return intervalMs;
+    return doublingDelayMs(this.#failures, intervalMs, Math.max(intervalMs, backoffMaxMs));
+  }
+
+  succeeded(model: string | undefined): void {
+    const name = this.#options.name();
+    if (this.#health === "failing") {
+      this.#log.info(`${name}: reading again after ${this.#failures} failed attempt(s)`);
+    } else if (this.#health === "starting") {
+      this.#log.info(`${name}: connected${model ? ` (${model})` : ""}`);
+    }
+    this.#health = "ok";
+    this.#failures = 0;
+    this.#lastLoggedDelayMs = 0;
+    this.#lastError = undefined;
+  }
+
+  failed(error: BmsError): void {
+    this.#failures++;
+    this.#lastError = error;
+    const delay = this.nextDelayMs();
+    const wasFailing = this.#health === "failing";
+    this.#health = "failing";
+    const name = this.#options.name();
+    if (delay === this.#lastLoggedDelayMs || isAdapterProblem(error)) {
+      this.#log.debug(() => `${name}: attempt ${this.#failures} failed: ${error.message}`);
+      return;
+    }
+    this.#lastLoggedDelayMs = delay;
+    const retry = `next try in ${formatSeconds(delay)}`;
+    const { cause, label } = failureCause(error);
+    const why = `${label}: ${error.message}`;
+    this.#log.warn(
+      wasFailing
+        ? `${name}: still failing after ${this.#failures} attempts (${why}); ${retry}`
+        : `${name}: read failed (${why}); ${retry}`,
+      { code: error.code, cause, battery: this.#options.batteryId },
+    );
+  }
+}
