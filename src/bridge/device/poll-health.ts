@@ -32,6 +32,8 @@ export class PollHealth {
   readonly #options: PollHealthOptions;
   #health: Health = "starting";
   #failures = 0;
+  /** Back-off steps: the battery's own failures since its last reading or its adapter's last absence. */
+  #backoffSteps = 0;
   #lastError: BmsError | undefined;
   #lastLoggedDelayMs = 0;
 
@@ -53,8 +55,8 @@ export class PollHealth {
   /** How long to wait before the next poll: the interval, or the back-off after failures. */
   nextDelayMs(): number {
     const { intervalMs, backoffMaxMs } = this.#options;
-    if (this.#failures === 0 || isAdapterProblem(this.#lastError)) return intervalMs;
-    return doublingDelayMs(this.#failures, intervalMs, Math.max(intervalMs, backoffMaxMs));
+    if (this.#backoffSteps === 0) return intervalMs;
+    return doublingDelayMs(this.#backoffSteps, intervalMs, Math.max(intervalMs, backoffMaxMs));
   }
 
   succeeded(model: string | undefined): void {
@@ -66,6 +68,7 @@ export class PollHealth {
     }
     this.#health = "ok";
     this.#failures = 0;
+    this.#backoffSteps = 0;
     this.#lastLoggedDelayMs = 0;
     this.#lastError = undefined;
   }
@@ -73,6 +76,9 @@ export class PollHealth {
   failed(error: BmsError): void {
     this.#failures++;
     this.#lastError = error;
+    // The adapter's return is a fresh start for its batteries: a first try that fails right after it
+    // (the peer still holding the old link) waits one interval, not the back-off earned before the loss.
+    this.#backoffSteps = isAdapterProblem(error) ? 0 : this.#backoffSteps + 1;
     const delay = this.nextDelayMs();
     const wasFailing = this.#health === "failing";
     this.#health = "failing";

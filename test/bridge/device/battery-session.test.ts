@@ -8,6 +8,7 @@ import { BatterySession } from "../../../src/bridge/device/battery-session.js";
 import { EventBus } from "../../../src/bridge/event-bus.js";
 import type { BatteryReading } from "../../../src/bridge/types.js";
 import { loadConfig } from "../../../src/config/load.js";
+import { BmsError } from "../../../src/errors.js";
 import { createMemoryLogger } from "../../../src/log/logger.js";
 import { encodeResponse } from "../../../src/protocol/frame.js";
 import { DEFAULT_MODEL, healthyReply, ManualClock, ScriptedBms } from "../../../src/testing/index.js";
@@ -47,8 +48,13 @@ function rig() {
   const bms = new ScriptedBms("memory:one");
   let silent = false;
   bms.responder = (request) => (silent ? undefined : healthyReply(request));
+  /** Set: every open fails with it at once (a supervised adapter that is away fails fast like this). */
+  let openError: BmsError | undefined;
   const links: BatteryLinkOpener = {
-    open: async () => bms.connect(),
+    open: async () => {
+      if (openError) throw openError;
+      return bms.connect();
+    },
     close: async () => {},
     adapterHealth: () => [],
   };
@@ -71,8 +77,11 @@ function rig() {
   const setSilent = (value: boolean) => {
     silent = value;
   };
+  const setOpenError = (error: BmsError | undefined) => {
+    openError = error;
+  };
   const warnings = () => logger.records.filter((r) => r.level === "warn").map((r) => r.message);
-  return { clock, logger, bms, session, events, readings, poll, setSilent, warnings };
+  return { clock, logger, bms, session, events, readings, poll, setSilent, setOpenError, warnings };
 }
 
 describe("BatterySession", () => {
@@ -111,6 +120,28 @@ describe("BatterySession", () => {
     expect(await r.poll()).toBe(true);
     expect(r.session.nextDelayMs()).toBe(INTERVAL_MS);
     expect(r.session.failures).toBe(0);
+  });
+
+  it("keeps the interval while its adapter is away, and starts the back-off over when it returns", async () => {
+    const r = rig(); // rotation: every poll opens the link, so the adapter is asked each time
+    r.setSilent(true);
+    for (let i = 0; i < 3; i++) await r.poll(false); // the battery's own failures: 10, 20, 40 s
+    expect(r.session.nextDelayMs()).toBe(40_000);
+    r.setOpenError(new BmsError("ADAPTER_LOST", "Bluetooth adapter hci-test lost"));
+    for (let i = 0; i < 3; i++) {
+      expect(await r.poll(false)).toBe(false);
+      expect(r.session.nextDelayMs()).toBe(INTERVAL_MS);
+    }
+    // back: the first try still fails (the peer holds the old link), then the back-off starts from one interval
+    r.setOpenError(undefined);
+    expect(await r.poll(false)).toBe(false);
+    expect(r.session.failures).toBe(7);
+    expect(r.session.nextDelayMs()).toBe(INTERVAL_MS);
+    expect(await r.poll(false)).toBe(false);
+    expect(r.session.nextDelayMs()).toBe(20_000);
+    r.setSilent(false);
+    expect(await r.poll(false)).toBe(true);
+    expect(r.session.nextDelayMs()).toBe(INTERVAL_MS);
   });
 
   it("logs once per change of the back-off, not once per failed poll", async () => {
