@@ -1,7 +1,7 @@
 /**
  * Shared by the process benchmarks: start `bms-bridge run` as its own process (the built dist/ when
- * present, as installed; else the TypeScript sources through tsx) with a YAML config, and read its CPU time
- * and peak memory from /proc (Linux).
+ * present, as installed, with the node flags of its first line; else the TypeScript sources through tsx)
+ * with a YAML config, and read its CPU time and peak memory from /proc (Linux).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +10,17 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 
 const BUILT = "dist/cli/bms-bridge.js";
+const SOURCE = "src/cli/bms-bridge.ts";
+
+/**
+ * The node flags on the command's first line (`#!/usr/bin/env -S node <flags>`): an installed
+ * `bms-bridge` (and the systemd unit) runs with them, so the bench does too.
+ */
+export function commandNodeFlags(file: string): string[] {
+  const firstLine = readFileSync(file, "utf8").split("\n", 1)[0] ?? "";
+  const match = /^#!\S*env -S node\b(.*)$/.exec(firstLine);
+  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
 
 export interface BridgeRun {
   child: ChildProcess;
@@ -25,7 +36,10 @@ export function startBridge(config: Record<string, unknown>): BridgeRun {
   const file = join(dir, "config.yaml");
   writeFileSync(file, stringify(config));
   const how = existsSync(BUILT) ? "dist" : "tsx";
-  const entry = how === "dist" ? [BUILT] : ["--import", "tsx", "src/cli/bms-bridge.ts"];
+  const entry =
+    how === "dist"
+      ? [...commandNodeFlags(BUILT), BUILT]
+      : [...commandNodeFlags(SOURCE), "--import", "tsx", SOURCE];
   const child = spawn(process.execPath, [...entry, "run", "--config", file], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
     stdio: ["ignore", "pipe", "pipe"],

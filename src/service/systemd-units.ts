@@ -4,6 +4,7 @@
  * Pure text generation: nothing here touches the file system or the process.
  */
 import type { BridgeConfig } from "../config/config.js";
+import { BRIDGE_NODE_FLAGS } from "./node-flags.js";
 
 export interface ServiceTarget {
   /** Absolute path of the node binary. */
@@ -49,7 +50,9 @@ function execWord(word: string): string {
 }
 
 export function renderSystemdUnit(config: BridgeConfig, target: ServiceTarget): string {
-  const exec = [target.nodePath, ...target.scriptArgs, "run", ...target.runArgs].map(execWord).join(" ");
+  const exec = [target.nodePath, ...BRIDGE_NODE_FLAGS, ...target.scriptArgs, "run", ...target.runArgs]
+    .map(execWord)
+    .join(" ");
   const environment = serviceEnvironment(config).map(([k, v]) => `Environment=${systemdQuote(`${k}=${v}`)}`);
   return [
     "[Unit]",
@@ -94,7 +97,7 @@ function psQuote(text: string): string {
 
 /** The Windows equivalent: machine-wide variables + a scheduled task at logon that restarts on failure. */
 export function renderWindowsTask(config: BridgeConfig, target: ServiceTarget): string {
-  const args = [...target.scriptArgs, "run", ...target.runArgs]
+  const args = [...BRIDGE_NODE_FLAGS, ...target.scriptArgs, "run", ...target.runArgs]
     .map((a) => (/\s/.test(a) ? `"${a}"` : a))
     .join(" ");
   const env = serviceEnvironment(config).map(

@@ -1,0 +1,12 @@
+/**
+ * The V8 settings the bridge runs with, wherever we start node ourselves: the `bms-bridge` command's own
+ * first line (`#!/usr/bin/env -S node …`), the systemd unit and the Windows task `bms-bridge service`
+ * writes. Users never type them.
+ *
+ * `--max-semi-space-size=1` (MB): V8 grows the young generation (where short-lived objects live) up to
+ * 16 MB per semi-space, twice over, once enough objects have survived; it never gives the pages back. The
+ * bridge's young objects live for one poll at most, so a 1 MB semi-space costs a few more sub-millisecond
+ * scavenges and saves 15–25 MB of resident memory on a Pi Zero 2W (docs/performance.md, "Memory").
+ * A cap on the old generation is deliberately NOT set: it would turn a slow leak into a crash.
+ */
+export const BRIDGE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
