@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeJbdAdvertisement } from "../../../src/emulator/gatt/advertising.js";
+import { encodeJbdAdvertisement } from "../../../src/transport/ble/advertising.js";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 

@@ -6,7 +6,7 @@
  * A real dongle carries its own radio address there, and so does an emulated battery by default (in the
  * virtual lab 00:AA:01:00:00:xx); a MAC given with `--mac` replaces it in the manufacturer data only.
  */
-import { jbdManufacturerData } from "../../transport/ble/jbd-verdict.js";
+import { jbdManufacturerData } from "./jbd-verdict.js";
 
 const AD_FLAGS = 0x01;
 const AD_COMPLETE_16BIT_SERVICES = 0x03;
