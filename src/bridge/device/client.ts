@@ -7,8 +7,10 @@
  * A lost reply or an error status is retried; timeouts grow per attempt (aiobmsble does the same:
  * prior-art §5), bounded.
  *
- * The client READS; the one write it can build is 0xE1 MOSFET control (jbd-protocol §7), used only by the
- * guarded control feature when the bridge runs with --allow-control (src/bridge/features/control/).
+ * The client READS; the one write it builds itself is 0xE1 MOSFET control (jbd-protocol §7), used only by
+ * the guarded control feature when the bridge runs with --allow-control (src/bridge/features/control/).
+ * exchange() passes on a request the mirror's phone app made (src/bridge/features/mirror/); the mirror
+ * lets a write through only with --allow-control too.
  */
 
 import { CONFIG_DEFAULTS } from "../../config/defaults.js";
@@ -22,7 +24,7 @@ import { type CellVoltages, decodeCellVoltages } from "../../protocol/registers/
 import { decodeHardwareVersion } from "../../protocol/registers/hardware-version.js";
 import { REGISTER } from "../../protocol/registers/index.js";
 import { describeStatus } from "../../protocol/status.js";
-import type { AssemblerItem, Decoded, ResponseFrame } from "../../protocol/types.js";
+import type { AssemblerItem, Decoded, RequestFrame, ResponseFrame } from "../../protocol/types.js";
 import type { Link } from "../../transport/types.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 
@@ -57,6 +59,8 @@ export interface DroppedCounts {
 
 interface Pending {
   register: number;
+  /** The error reply is the answer (exchange()), not a failure. */
+  acceptErrorReply: boolean;
   resolve(frame: ResponseFrame): void;
   reject(error: BmsError): void;
 }
@@ -109,8 +113,21 @@ export class BmsClient {
     return this.#enqueue(REGISTER_MOSFET_CONTROL, encodeWriteRequest(REGISTER_MOSFET_CONTROL, data));
   }
 
-  #enqueue(register: number, request: Uint8Array): Promise<ResponseFrame> {
-    const run = this.#queue.then(() => this.#sendWithRetries(register, request));
+  /**
+   * Sends one request on someone else's behalf (the mirror's phone app) and resolves with the BMS's
+   * answer as it came, an error reply included: that answer is what the asker must see, so an error
+   * status is not retried. A lost or garbled reply is, as for every request.
+   */
+  exchange(request: Pick<RequestFrame, "op" | "register" | "data">): Promise<ResponseFrame> {
+    const bytes =
+      request.op === "read"
+        ? encodeReadRequest(request.register)
+        : encodeWriteRequest(request.register, request.data);
+    return this.#enqueue(request.register, bytes, true);
+  }
+
+  #enqueue(register: number, request: Uint8Array, acceptErrorReply = false): Promise<ResponseFrame> {
+    const run = this.#queue.then(() => this.#sendWithRetries(register, request, acceptErrorReply));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -147,11 +164,15 @@ export class BmsClient {
     return decoded.value;
   }
 
-  async #sendWithRetries(register: number, request: Uint8Array): Promise<ResponseFrame> {
+  async #sendWithRetries(
+    register: number,
+    request: Uint8Array,
+    acceptErrorReply: boolean,
+  ): Promise<ResponseFrame> {
     let timeoutMs = this.#options.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#attempt(register, request, timeoutMs);
+        return await this.#attempt(register, request, timeoutMs, acceptErrorReply);
       } catch (error) {
         // a lost or garbled reply and an error status are worth another try: the BMS may just have been busy
         const retryable =
@@ -171,7 +192,12 @@ export class BmsClient {
     }
   }
 
-  #attempt(register: number, request: Uint8Array, timeoutMs: number): Promise<ResponseFrame> {
+  #attempt(
+    register: number,
+    request: Uint8Array,
+    timeoutMs: number,
+    acceptErrorReply: boolean,
+  ): Promise<ResponseFrame> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     // Bytes of an abandoned earlier reply must not be glued to this one (seed bug: stale fragments).
     this.#assembler.reset();
@@ -183,6 +209,7 @@ export class BmsClient {
       };
       this.#pending = {
         register,
+        acceptErrorReply,
         resolve: (frame) => {
           settle();
           resolve(frame);
@@ -247,7 +274,7 @@ export class BmsClient {
       this.#ctx.logger.debug(() => `${this.address}: dropped unexpected reply ${toHex(frame.bytes)}`);
       return;
     }
-    if (frame.kind === "error_reply") {
+    if (frame.kind === "error_reply" && !pending.acceptErrorReply) {
       const status = describeStatus(frame.status);
       pending.reject(
         new BmsError(

@@ -83,7 +83,8 @@ export class Poller {
 
   /**
    * Runs `operation` for one battery inside its group's loop, after the poll in progress and before the
-   * next one, so it never overlaps a poll on the same link or adapter (MOSFET control uses it).
+   * next one, so it never overlaps a poll on the same link or adapter (MOSFET control and the mirror's
+   * forwarded requests use it).
    * Rejects with DEVICE_NOT_FOUND for an unknown battery and CANCELED when the poller stops first.
    */
   runExclusive<T>(batteryId: string, operation: (access: ExclusiveAccess) => Promise<T>): Promise<T> {
@@ -169,9 +170,13 @@ export class Poller {
     }
   }
 
+  /**
+   * Runs the tasks queued so far, not those queued meanwhile: a feature that queues its next task as soon
+   * as one ends (a busy mirror central) waits behind a poll that fell due, so polling is never starved.
+   */
   async #runTasks(group: Group): Promise<void> {
     if (group.wake.signal.aborted) group.wake = new AbortController();
-    while (group.tasks.length > 0) await (group.tasks.shift() as () => Promise<void>)();
+    for (const task of group.tasks.splice(0)) await task();
   }
 
   #schedule(group: Group, slot: Slot): void {

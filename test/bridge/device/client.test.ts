@@ -230,7 +230,7 @@ describe("BmsClient", () => {
     expect(isBmsError(await client.readCellVoltages().catch((e: unknown) => e), "DISCONNECTED")).toBe(true);
   });
 
-  it("can build exactly one kind of write: 0xE1 MOSFET control, byte for byte as jbd-protocol §7", async () => {
+  it("builds exactly one kind of write itself: 0xE1 MOSFET control, byte for byte as jbd-protocol §7", async () => {
     // §7: the BMS acknowledges with `DD E1 00 00 00 00 77`
     const ack = (request: { register: number }) =>
       request.register === 0xe1
@@ -250,5 +250,26 @@ describe("BmsClient", () => {
     expect([...(link.writes.at(-1) ?? [])]).toEqual([...encodeWriteRequest(0xe1, Uint8Array.of(0, 3))]);
     expect(link.writes.at(-1)?.slice(-3)).toEqual(Uint8Array.of(0xff, 0x1a, 0x77));
     client.dispose();
+  });
+
+  it("passes on someone else's request with exchange(): the BMS's error reply is the answer, not retried", async () => {
+    const { bms, link, client } = setup();
+    bms.responder = (request) =>
+      request.register === 0x10 ? [encodeResponse(0x10, 0x81, new Uint8Array(0))] : healthyReply(request);
+    const refused = await client.exchange({ op: "read", register: 0x10, data: new Uint8Array(0) });
+    expect(refused).toMatchObject({ kind: "error_reply", register: 0x10, status: 0x81 });
+    expect(bms.requests).toHaveLength(1);
+    const model = await client.exchange({ op: "read", register: 0x05, data: new Uint8Array(0) });
+    expect(model.kind).toBe("response");
+    expect([...(link.writes.at(-1) ?? [])]).toEqual([...encodeReadRequest(0x05)]);
+    bms.responder = () => undefined; // a lost reply is retried as for every request
+    const lost = client
+      .exchange({ op: "write", register: 0x00, data: Uint8Array.of(0x56, 0x78) })
+      .catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(isBmsError(await lost, "TIMEOUT")).toBe(true);
+    expect(link.writes.slice(-3).map((w) => [...w])).toEqual(
+      Array(3).fill([...encodeWriteRequest(0x00, Uint8Array.of(0x56, 0x78))]),
+    );
   });
 });

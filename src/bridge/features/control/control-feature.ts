@@ -17,11 +17,11 @@ import { toBmsError } from "../../../errors.js";
 import type { Logger } from "../../../log/logger.js";
 import type { BasicInfo } from "../../../protocol/registers/basic-info.js";
 import type { Clock } from "../../../util/clock.js";
-import type { ExclusiveAccess } from "../../device/poller.js";
 import type { MqttMessageMeta, MqttPort } from "../../mqtt/port.js";
 import { RetainedTopics } from "../../mqtt/retained.js";
 import { batteryTopic } from "../../mqtt/topics.js";
 import type { BridgeFeature } from "../../types.js";
+import { type ExclusiveRunner, writeAndReadBack } from "./controlled-write.js";
 import {
   type FetCommand,
   type FetField,
@@ -33,10 +33,7 @@ import {
   RESULT_LEAF,
 } from "./fet-command.js";
 
-/** The part of the poller control needs (tests pass a fake). */
-export interface ExclusiveRunner {
-  runExclusive<T>(batteryId: string, operation: (access: ExclusiveAccess) => Promise<T>): Promise<T>;
-}
+export type { ExclusiveRunner };
 
 export interface ControlContext {
   logger: Logger;
@@ -92,19 +89,12 @@ export function createControlFeature(ctx: ControlContext, options: ControlOption
     else log.warn(line);
   };
 
-  const run = async (batteryId: string, command: FetCommand): Promise<BasicInfo> =>
-    ctx.device.runExclusive(batteryId, ({ session, keepConnected, signal }) =>
-      session.withClient(
-        async (client) => {
-          const before = await client.readBasicInfo();
-          await client.writeMosfetControl(maskFor(command, before));
-          const after = await client.readBasicInfo();
-          session.acceptReading(after, await client.readCellVoltages());
-          return after;
-        },
-        { keepConnected, signal },
-      ),
+  const run = async (batteryId: string, command: FetCommand): Promise<BasicInfo> => {
+    const { after } = await writeAndReadBack(ctx.device, batteryId, async (client) =>
+      client.writeMosfetControl(maskFor(command, await client.readBasicInfo())),
     );
+    return after;
+  };
 
   const execute = async (
     batteryId: string,
