@@ -44,6 +44,11 @@ export function addConfigOptions(
         "act on <prefix>/battery/<id>/set/charge|discharge ON/OFF (MOSFET writes; off by default; env BMS_ALLOW_CONTROL)",
       )
       .option(
+        "--mirror <hci,...>",
+        "re-advertise each battery for the phone app on its own BLE controller, in battery order (repeatable; env BMS_MIRROR_HCI)",
+        collect,
+      )
+      .option(
         "--capture <file.jsonl>",
         "record every request and response for bms-emu --replay (env BMS_CAPTURE_FILE)",
       );

@@ -62,6 +62,8 @@ export function resolveConfig(config: ConfigOutput, clientId: () => string) {
       ...(bridge.capture_file !== undefined && { captureFile: bridge.capture_file }),
     },
     log: { level: config.log.level, json: config.log.json },
+    /** Controllers re-advertising the batteries, one per battery in battery order (features/mirror). */
+    mirror: config.mirror,
   };
 }
 
@@ -161,5 +163,6 @@ export function printableConfig(config: BridgeConfig): Record<string, unknown> {
       ...optional("capture_file", bridge.captureFile),
     },
     log: { level: config.log.level, json: config.log.json },
+    ...(config.mirror.length > 0 && { mirror: config.mirror }),
   };
 }

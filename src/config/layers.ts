@@ -13,7 +13,7 @@ export interface ConfigLayer {
   problems: string[];
 }
 
-type ValueKind = "string" | "number" | "boolean" | "addresses";
+type ValueKind = "string" | "number" | "boolean" | "addresses" | "list";
 
 interface Mapping {
   path: ConfigPath;
@@ -78,6 +78,11 @@ export const ENV_VARS: Readonly<Record<string, Mapping & { description: string }
     kind: "string",
     description: "record every request and response to this JSON-lines file",
   },
+  BMS_MIRROR_HCI: {
+    path: ["mirror"],
+    kind: "list",
+    description: "BLE controllers that re-advertise the batteries for the phone app, comma-separated",
+  },
   LOG_LEVEL: { path: ["log", "level"], kind: "string", description: "debug, info, warn or error" },
   LOG_JSON: { path: ["log", "json"], kind: "boolean", description: "JSON log lines" },
 };
@@ -110,6 +115,7 @@ export const FLAG_MAPPINGS: Readonly<Record<string, Mapping & { flag: string }>>
     kind: "number",
   },
   capture: { flag: "--capture", path: ["bridge", "capture_file"], kind: "string" },
+  mirror: { flag: "--mirror", path: ["mirror"], kind: "list" },
   logLevel: { flag: "--log-level", path: ["log", "level"], kind: "string" },
   logJson: { flag: "--log-json", path: ["log", "json"], kind: "boolean" },
 };
@@ -179,11 +185,19 @@ function convert(
       if (FALSE_WORDS.has(lower)) return { ok: true, value: false };
       return { ok: false, problem: `"${text}" is not a boolean (true/false, 1/0, yes/no)` };
     }
-    case "addresses": {
-      const addresses = texts.flatMap((t) => t.split(",")).map((t) => t.trim());
-      return { ok: true, value: addresses.filter((a) => a !== "").map((address) => ({ address })) };
-    }
+    case "addresses":
+      return { ok: true, value: commaList(texts).map((address) => ({ address })) };
+    case "list":
+      return { ok: true, value: commaList(texts) };
   }
+}
+
+/** `a,b` or repeated values → one list, blanks dropped. */
+function commaList(texts: string[]): string[] {
+  return texts
+    .flatMap((t) => t.split(","))
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
 }
 
 export function setPath(target: Record<string, unknown>, path: ConfigPath, value: unknown): void {

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { parseAddress } from "../transport/address.js";
-import { parseHci } from "../transport/hci.js";
+import { describeHci, parseHci } from "../transport/hci.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 
 export const CONFIG_VERSION = 1;
@@ -174,6 +174,11 @@ export const configSchema = z
     mqtt: mqttSchema.prefault({}),
     bridge: bridgeSchema.prefault({}),
     log: logSchema.prefault({}),
+    /**
+     * BLE controllers that re-advertise the batteries for the phone app, one per battery in battery order
+     * (src/bridge/features/mirror/).
+     */
+    mirror: z.array(hci, { error: "must be a list of HCI selections" }).default([]),
   })
   .superRefine((config, ctx) => {
     if (config.bridge.offline_after_polls < config.bridge.stale_after_polls) {
@@ -184,7 +189,60 @@ export const configSchema = z
       });
     }
     checkUniqueBatteries(config.batteries, ctx);
+    checkMirrors(config, ctx);
   });
+
+/** `uart:/x` and `hci1` as one comparable text per controller; undefined when it does not parse. */
+function controllerKey(text: string): string | undefined {
+  const parsed = parseHci(text);
+  return parsed.ok ? describeHci(parsed.hci) : undefined;
+}
+
+/**
+ * A mirror controller advertises (bleno) and cannot also be an adapter the bridge reads with (noble):
+ * they cannot share a controller. One mirror per battery, each on its own controller.
+ */
+function checkMirrors(
+  config: { mirror: string[]; batteries: z.infer<typeof batterySchema>[]; bridge: { hci: string } },
+  ctx: z.RefinementCtx,
+): void {
+  const reading = new Set<string>();
+  for (const battery of config.batteries) {
+    const parsed = parseAddress(battery.address);
+    if (!parsed.ok || parsed.address.kind !== "ble") continue;
+    const key = controllerKey(battery.hci ?? config.bridge.hci);
+    if (key !== undefined) reading.add(key);
+  }
+  const seen = new Map<string, number>();
+  config.mirror.forEach((text, index) => {
+    const key = controllerKey(text);
+    if (key === undefined) return; // the HCI schema reported it
+    const path = ["mirror", index];
+    if (reading.has(key)) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `${key} is the adapter the bridge reads batteries with; a mirror needs a controller of its own`,
+      });
+    }
+    const before = seen.get(key);
+    if (before !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `${key} is listed twice (also mirror ${before + 1}); each mirror needs a controller of its own`,
+      });
+    }
+    seen.set(key, index);
+  });
+  if (config.batteries.length > 0 && config.mirror.length > config.batteries.length) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["mirror"],
+      message: `${config.mirror.length} controllers for ${config.batteries.length} batter${config.batteries.length === 1 ? "y" : "ies"}: one mirror per battery`,
+    });
+  }
+}
 
 function checkUniqueBatteries(batteries: z.infer<typeof batterySchema>[], ctx: z.RefinementCtx): void {
   const ids = new Map<string, number>();
