@@ -1,7 +1,7 @@
 /**
  * The bridge features started by default, each from the effective config: the Accu-Solar publisher,
  * the bank view (several batteries), Home Assistant discovery (HA_DISCOVERY), energy counters (when a
- * state file is configured) and guarded MOSFET control (off unless allowed).
+ * state file is configured), guarded MOSFET control (off unless allowed) and the BLE mirrors (--mirror).
  */
 import type { BridgeConfig } from "../../config/config.js";
 import type { Logger } from "../../log/logger.js";
@@ -16,6 +16,7 @@ import { createControlFeature, type ExclusiveRunner } from "./control/control-fe
 import { createEnergyFeature } from "./energy/energy-feature.js";
 import { createHaDiscovery } from "./home-assistant/home-assistant.js";
 import { type BridgeHealthSource, createLinkHealthFeature } from "./link-health/link-health-feature.js";
+import { createMirrorFeature } from "./mirror/mirror-feature.js";
 
 /** What every feature factory receives. */
 export interface FeatureContext {
@@ -101,4 +102,13 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
       batteryIds: config.batteries.map((b) => b.id),
       qos: config.mqtt.qos,
     }),
+  ({ config, ...ctx }) =>
+    config.mirror.length === 0
+      ? undefined
+      : createMirrorFeature(ctx, {
+          batteries: config.batteries,
+          controllers: config.mirror,
+          offlineAfterPolls: config.bridge.offlineAfterPolls,
+          allowControl: config.bridge.allowControl,
+        }),
 ];
