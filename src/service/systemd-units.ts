@@ -25,7 +25,10 @@ export const SERVICE_NAME = "bms-bridge";
 /** Where `service install` writes the unit and `doctor` looks for it. */
 export const UNIT_PATH = `/etc/systemd/system/${SERVICE_NAME}.service`;
 
-/** The seed unit's four variables, from the effective config (so `service print` shows what runs). */
+/**
+ * The original unit's four variables, from the effective config (so `service print` shows what runs),
+ * plus the mirror's controllers when there are any.
+ */
 export function serviceEnvironment(config: BridgeConfig): Array<[string, string]> {
   const broker = config.mqtt.url.startsWith("mqtt://") ? config.mqtt.host : config.mqtt.url;
   const env: Array<[string, string]> = [];
@@ -36,6 +39,8 @@ export function serviceEnvironment(config: BridgeConfig): Array<[string, string]
     ["MQTT_PORT", String(config.mqtt.port)],
     ["POLL_INTERVAL", String(config.bridge.pollIntervalS)],
   );
+  // a mirror needs its controllers in the service too, or `service install --mirror …` would drop them
+  if (config.mirror.length > 0) env.push(["BMS_MIRROR_HCI", config.mirror.join(",")]);
   return env;
 }
 

@@ -71,6 +71,15 @@ describe("renderSystemdUnit", () => {
     expect(unit).toContain('Environment="POLL_INTERVAL=2.5"');
   });
 
+  it("carries the mirror's controllers, and writes no BMS_MIRROR_HCI without them", () => {
+    const config = loadConfig({
+      env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2,A5:C2:37:46:27:CC" },
+      flags: { mirror: ["native:1", "native:2"] },
+    });
+    expect(renderSystemdUnit(config, target)).toContain('Environment="BMS_MIRROR_HCI=native:1,native:2"');
+    expect(renderSystemdUnit(seedConfig, target)).not.toContain("BMS_MIRROR_HCI");
+  });
+
   it("never writes the MQTT password into the unit", () => {
     const config = loadConfig({
       env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2", MQTT_PASSWORD: "hunter2", MQTT_USERNAME: "u" },
