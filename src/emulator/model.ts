@@ -9,7 +9,7 @@ import { type Eeprom, eepromFromProfile } from "./eeprom.js";
 import { ocvVolts } from "./ocv.js";
 import { balanceFromParameters, PARAMETER_REGISTER, protectionFromParameters } from "./parameters.js";
 import { type BatteryProfile, type CellProfile, cellProfile, type ProtectionProfile } from "./profile.js";
-import { type Measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./protection.js";
+import { measurements, ProtectionMonitor, SOFTWARE_LOCK_BIT } from "./protection.js";
 import type { BatterySnapshot } from "./snapshot.js";
 
 /** Longest simulation sub-step; protection delays are resolved to this granularity. */
@@ -243,16 +243,7 @@ export class BatteryModel {
   }
 
   #updateProtection(cellsMv: number[], current: number, settings: ProtectionProfile): void {
-    const temps = this.#temperaturesC();
-    const m: Measurements = {
-      maxCellMv: Math.max(...cellsMv),
-      minCellMv: Math.min(...cellsMv),
-      packV: cellsMv.reduce((a, b) => a + b, 0) / 1000,
-      maxTempC: Math.max(...temps),
-      minTempC: Math.min(...temps),
-      currentA: current,
-      demandA: this.#demandA,
-    };
+    const m = measurements(cellsMv, this.#temperaturesC(), { currentA: current, demandA: this.#demandA });
     for (const counter of this.#protection.update(m, settings, this.#timeS)) {
       this.#errorCounters[counter] = ((this.#errorCounters[counter] ?? 0) + 1) & 0xffff;
       this.#calibrateCounter(counter);

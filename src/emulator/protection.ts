@@ -19,6 +19,23 @@ export interface Measurements {
   demandA: number;
 }
 
+/** What the protection monitor looks at, from one step's cell voltages and NTC temperatures. */
+export function measurements(
+  cellsMv: number[],
+  temperaturesC: number[],
+  flow: { currentA: number; demandA: number },
+): Measurements {
+  return {
+    maxCellMv: Math.max(...cellsMv),
+    minCellMv: Math.min(...cellsMv),
+    packV: cellsMv.reduce((a, b) => a + b, 0) / 1000,
+    maxTempC: Math.max(...temperaturesC),
+    minTempC: Math.min(...temperaturesC),
+    currentA: flow.currentA,
+    demandA: flow.demandA,
+  };
+}
+
 type Direction = "charge" | "discharge";
 
 interface Rule {
