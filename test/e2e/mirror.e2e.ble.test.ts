@@ -4,6 +4,7 @@
  * central on controller 3 playing the phone app. The phone finds DP04S007L4S200A at the mirror's address
  * (the battery itself is held by the bridge), reads 0x03/0x04 with the values the bridge publishes, has a
  * MOSFET write refused (no --allow-control), and floods the mirror without the bridge missing its polls.
+ * Then the battery loses power (the emulator's console): the mirror stops advertising, and is back with it.
  */
 import { join } from "node:path";
 import mqtt from "mqtt";
@@ -11,7 +12,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { encodeReadRequest, encodeWriteRequest, FrameAssembler } from "../../src/protocol/index.js";
 import { decodeBasicInfo } from "../../src/protocol/registers/basic-info.js";
 import { decodeCellVoltages } from "../../src/protocol/registers/cell-voltages.js";
-import { mosquittoSkipReason, type RunningMosquitto, startMosquitto } from "../../src/testing/mosquitto.js";
+import {
+  freeLoopbackPort,
+  mosquittoSkipReason,
+  type RunningMosquitto,
+  startMosquitto,
+} from "../../src/testing/mosquitto.js";
 import { type BleAdapter, jbdManufacturerData, openBleLink, scanBle } from "../../src/transport/ble/index.js";
 import type { Link } from "../../src/transport/types.js";
 import { centralOn, readRegister } from "../support/ble-helpers.js";
@@ -62,14 +68,25 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
     it("advertises like the dongle, answers from the bridge's readings, refuses writes, survives a flood", async () => {
       const [batteryPty, bridgePty, mirrorPty, phonePty] = labPtys() as [string, string, string, string];
       broker = await startMosquitto();
-      const emu = start("bms-emu.ts", ["--hci", `uart:${batteryPty}`, "--quiet"]);
+      const consolePort = await freeLoopbackPort();
+      const emu = start("bms-emu.ts", [
+        "--hci",
+        `uart:${batteryPty}`,
+        "--console",
+        `127.0.0.1:${consolePort}`,
+        "--quiet",
+      ]);
       children.push(emu);
       const batteryAddress = await captured(emu, /serving ble \S+ \(([0-9A-F:]{17})\)/);
 
       const statuses: Status[] = [];
+      let availability = "";
       client = mqtt.connect(`mqtt://${broker.host}:${broker.port}`);
-      client.on("message", (_topic, payload) => statuses.push(JSON.parse(payload.toString()) as Status));
-      await client.subscribeAsync("accusolar/battery/status");
+      client.on("message", (topic, payload) => {
+        if (topic.endsWith("/availability")) availability = payload.toString();
+        else if (payload.length > 0) statuses.push(JSON.parse(payload.toString()) as Status);
+      });
+      await client.subscribeAsync(["accusolar/battery/status", "accusolar/battery/1/availability"]);
 
       const bridge = start("bms-bridge.ts", [
         "run",
@@ -126,6 +143,10 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
       const afterRefusal = statuses.length;
       await until("a poll after the refused write", () => statuses.length > afterRefusal + 1, 20_000);
       expect(statuses.at(-1)?.discharge_fet).toBe(true);
+      const battery = (await (await fetch(`http://127.0.0.1:${consolePort}/api/batteries/1`)).json()) as {
+        discharge_fet_forced_off: boolean;
+      };
+      expect(battery.discharge_fet_forced_off).toBe(false);
 
       // a flood from the phone: the bridge still publishes every poll window and the battery stays online
       const publishedBefore = statuses.length;
@@ -151,9 +172,26 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
       expect(afterFlood).toMatchObject({ kind: "response", register: 0x03 });
       await link.close();
 
+      // the battery loses power: its mirror stops advertising, and advertises again once it is back
+      const setOnline = (online: boolean) =>
+        fetch(`http://127.0.0.1:${consolePort}/api/batteries/1`, {
+          method: "PATCH",
+          body: JSON.stringify({ online }),
+        });
+      await setOnline(false);
+      await until("the battery offline", () => availability === "offline", 60_000);
+      const whileOffline = await scanBle(phone, { timeoutMs: 3000 });
+      expect(whileOffline.map((d) => d.address)).not.toContain(mirrorAddress);
+      await setOnline(true);
+      await until("the battery online again", () => availability === "online", 90_000);
+      let again: string[] = [];
+      for (let scans = 0; scans < 5 && !again.includes(mirrorAddress); scans++)
+        again = (await scanBle(phone, { timeoutMs: 3000 })).map((d) => d.address);
+      expect(again).toContain(mirrorAddress);
+
       expect(await bridge.stop()).toBe(0);
       expect(await emu.stop()).toBe(0);
-    }, 150_000);
+    }, 240_000);
   },
 );
 
