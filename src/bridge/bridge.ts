@@ -32,6 +32,7 @@ import {
 import type { BridgeHealthSource } from "./features/link-health/link-health-feature.js";
 import { MqttConnection } from "./mqtt/connection.js";
 import type { MqttPort } from "./mqtt/port.js";
+import { bridgeStateTopic } from "./mqtt/topics.js";
 import { type BridgeState, createBridgeState } from "./state/bridge-state.js";
 import type { BridgeFeature } from "./types.js";
 
@@ -79,6 +80,8 @@ export function mqttConnectionFor(config: BridgeConfig, logger: Logger, clock: C
       url: mqtt.url,
       clientId: mqtt.clientId,
       prefix: mqtt.topicPrefix,
+      // the will is this bridge's own: a bridge that dies must not say the whole site is offline
+      stateTopic: bridgeStateTopic(mqtt.topicPrefix, config.bridge.id),
       qos: mqtt.qos,
       queueLimit: mqtt.queueLimit,
       ...(mqtt.username !== undefined && { username: mqtt.username }),
@@ -122,13 +125,29 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
   // The store listens before any feature, so each feature's handler sees the event's battery updated.
   const state = createBridgeState(
     { bus, clock },
-    { batteryIds: config.batteries.map((b) => b.id), bankWindowMs: bankWindowMs(config) },
+    {
+      batteryIds: config.batteries.map((b) => b.id),
+      bankWindowMs: bankWindowMs(config),
+      bridgeId: config.bridge.id,
+      bank: config.bridge.bank,
+    },
   );
   const health: BridgeHealthSource = {
     startedAt: clock.now(),
     adapters: () => links.adapterHealth(),
     ...(ownConnection && { mqttQueued: () => ownConnection.stats.queued }),
     ...(ctx.memoryUsage !== undefined && { memory: ctx.memoryUsage }),
+    site: () => ({
+      bridge_id: config.bridge.id,
+      bank: config.bridge.bank,
+      bank_publisher: state.bank.publisher,
+      other_bridges_online: state.site.otherBridgesOnline,
+      collisions: state.site.collisions.map((c) => ({
+        battery_id: c.batteryId,
+        bridge_id: c.bridgeId,
+        ...(c.address !== undefined && { address: c.address }),
+      })),
+    }),
   };
   const featureCtx: FeatureContext = {
     config,

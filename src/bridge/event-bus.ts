@@ -19,9 +19,16 @@ export interface BridgeEventMap {
   bank: BankUpdate;
   /** How one poll went (link health). */
   poll: PollOutcome;
+  /** The site changed (src/bridge/site): a remote battery's values, one gone offline, or who publishes the bank. */
+  site: SiteChange;
   /** A BLE adapter came up, was lost, was reset, or is given up on (src/transport/ble/supervisor.ts). */
   adapter: AdapterEvent;
 }
+
+export type SiteChange =
+  | { kind: "battery"; batteryId: string }
+  | { kind: "offline"; batteryId?: string }
+  | { kind: "role"; bankPublisher: boolean };
 
 type Listener<T> = (payload: T) => void;
 

@@ -67,6 +67,11 @@ export function addConfigOptions(
       .option("--client-id <id>", "MQTT client id (default: unique per bridge)");
   }
   return command
+    .option("--bridge-id <id>", "this bridge's id on the site (env BMS_BRIDGE_ID, default: the host name)")
+    .option(
+      "--bank <auto|always|off>",
+      "publish the site bank: auto = elected among the bridges, always, off (env BMS_BANK, default auto)",
+    )
     .option("--topic-prefix <prefix>", "first topic level (env MQTT_TOPIC_PREFIX, default accusolar)")
     .option("--qos <0|1|2>", "QoS of telemetry (env MQTT_QOS, default 1)")
     .addOption(new Option("--ha-discovery", "publish Home Assistant discovery (default on)"))

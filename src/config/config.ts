@@ -4,6 +4,7 @@
  */
 import { BmsError } from "../errors.js";
 import { formatAddress, parseAddress } from "../transport/address.js";
+import { defaultBridgeId } from "./defaults.js";
 import { batteryIdFor, type ConfigOutput } from "./schema.js";
 
 /**
@@ -11,8 +12,9 @@ import { batteryIdFor, type ConfigOutput } from "./schema.js";
  * broker URL, each battery's id, address and inherited settings. The config types below are DERIVED from
  * this function, so the settings shape is written once, in the schema.
  */
-export function resolveConfig(config: ConfigOutput, clientId: () => string) {
+export function resolveConfig(config: ConfigOutput, clientId: () => string, hostname: string) {
   const bridge = config.bridge;
+  const bridgeId = bridge.id ?? defaultBridgeId(hostname);
   return {
     version: config.version,
     batteries: config.batteries.map((battery, index) => {
@@ -20,7 +22,7 @@ export function resolveConfig(config: ConfigOutput, clientId: () => string) {
       if (!parsed.ok) throw new BmsError("CONFIG_INVALID", parsed.problem); // unreachable: validated
       return {
         /** Topic id: accusolar/battery/<id>/… */
-        id: batteryIdFor(battery, index),
+        id: batteryIdFor(battery, index, parsed.address, bridgeId),
         /** Human name (logs, Home Assistant device name). */
         name: battery.name ?? battery.id ?? `Battery ${index + 1}`,
         /** Canonical address text (formatAddress). */
@@ -44,6 +46,10 @@ export function resolveConfig(config: ConfigOutput, clientId: () => string) {
       queueLimit: config.mqtt.queue_limit,
     },
     bridge: {
+      /** This bridge on the site: `<prefix>/bridge/<id>/…`. */
+      id: bridgeId,
+      /** Who publishes the site bank (src/bridge/site). */
+      bank: bridge.bank,
       pollIntervalS: bridge.poll_interval,
       maxConnections: bridge.max_connections,
       disconnectBetweenPolls: bridge.disconnect_between_polls,
@@ -147,6 +153,8 @@ export function printableConfig(config: BridgeConfig): Record<string, unknown> {
       queue_limit: mqtt.queueLimit,
     },
     bridge: {
+      id: bridge.id,
+      bank: bridge.bank,
       poll_interval: bridge.pollIntervalS,
       max_connections: bridge.maxConnections,
       disconnect_between_polls: bridge.disconnectBetweenPolls,

@@ -30,9 +30,15 @@ export const CONFIG_DEFAULTS = {
     adapterGiveUpAfterS: 600,
     jitter: 0.1,
     allowControl: false,
+    bank: "auto",
   },
   log: { level: "info", json: false },
 } as const;
+
+/** The default bridge id: the host name made topic-safe (`<prefix>/bridge/<id>/state`). */
+export function defaultBridgeId(hostname: string): string {
+  return hostname.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64) || "bridge";
+}
 
 /**
  * `bms-bridge-<hostname>-<6 hex>`: unique per bridge, so two bridges on one broker never disconnect each

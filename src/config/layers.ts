@@ -43,6 +43,16 @@ export const ENV_VARS: Readonly<Record<string, Mapping & { description: string }
     kind: "string",
     description: "Home Assistant discovery prefix",
   },
+  BMS_BRIDGE_ID: {
+    path: ["bridge", "id"],
+    kind: "string",
+    description: "this bridge's id on the site (default: the host name)",
+  },
+  BMS_BANK: {
+    path: ["bridge", "bank"],
+    kind: "string",
+    description: "publish the site bank: auto (elected), always or off",
+  },
   BMS_HCI: {
     path: ["bridge", "hci"],
     kind: "string",
@@ -94,6 +104,8 @@ export const FLAG_MAPPINGS: Readonly<Record<string, Mapping & { flag: string }>>
   port: { flag: "--port", path: ["mqtt", "port"], kind: "number" },
   pollInterval: { flag: "--poll-interval", path: ["bridge", "poll_interval"], kind: "number" },
   hci: { flag: "--hci", path: ["bridge", "hci"], kind: "string" },
+  bridgeId: { flag: "--bridge-id", path: ["bridge", "id"], kind: "string" },
+  bank: { flag: "--bank", path: ["bridge", "bank"], kind: "string" },
   topicPrefix: { flag: "--topic-prefix", path: ["mqtt", "topic_prefix"], kind: "string" },
   username: { flag: "--username", path: ["mqtt", "username"], kind: "string" },
   password: { flag: "--password", path: ["mqtt", "password"], kind: "string" },

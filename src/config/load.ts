@@ -63,7 +63,8 @@ export function loadConfig(sources: ConfigSources): BridgeConfig {
     );
   }
   if (problems.length > 0 || !result.success) throw configError(problems);
-  return resolveConfig(result.data, () => defaultClientId(sources.hostname ?? hostname(), sources.randomHex));
+  const host = sources.hostname ?? hostname();
+  return resolveConfig(result.data, () => defaultClientId(host, sources.randomHex), host);
 }
 
 function withDefaultBatteries(

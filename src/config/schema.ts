@@ -5,7 +5,7 @@
  * `BridgeConfig`. Unknown keys are errors so a typo never silently falls back to a default.
  */
 import { z } from "zod";
-import { parseAddress } from "../transport/address.js";
+import { type BatteryAddress, parseAddress } from "../transport/address.js";
 import { describeHci, parseHci } from "../transport/hci.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 
@@ -52,6 +52,15 @@ const topicId = text("a battery id").regex(TOPIC_ID, {
   error: (issue) =>
     `${show(issue.input)} may only contain letters, digits, "-" and "_" (it is a topic level)`,
 });
+
+/** A bridge's name on the site: one topic level (`<prefix>/bridge/<id>/state`). */
+const bridgeId = text("a bridge id").regex(TOPIC_ID, {
+  error: (issue) =>
+    `${show(issue.input)} may only contain letters, digits, "-" and "_" (it is a topic level)`,
+});
+
+export const BANK_MODES = ["auto", "always", "off"] as const;
+export type BankMode = (typeof BANK_MODES)[number];
 
 /** jbd-protocol §1: one central at a time; a rotating poll below ~1 s gains nothing. */
 const pollInterval = bounded(0.5, 86_400, " s");
@@ -123,6 +132,17 @@ const mqttSchema = z.strictObject({
 });
 
 const bridgeSchema = z.strictObject({
+  /** This bridge on the site (`<prefix>/bridge/<id>/…`); default: the host name, made topic-safe. */
+  id: bridgeId.optional(),
+  /**
+   * Who publishes the site's bank (the plain topics and `<prefix>/bank/…`): `auto` = the online bridge
+   * with the lowest id among the `auto` ones, `always` = this one, `off` = never this one.
+   */
+  bank: z
+    .enum(BANK_MODES, {
+      error: (issue) => `${show(issue.input)} is not one of ${BANK_MODES.join(", ")}`,
+    })
+    .default(D.bridge.bank),
   /** Seconds between reads of one battery (seed POLL_INTERVAL). */
   poll_interval: pollInterval.default(D.bridge.pollIntervalS),
   /** Default HCI adapter for BLE batteries (native, native:N, uart:/dev/ttyX). */
@@ -248,8 +268,9 @@ function checkUniqueBatteries(batteries: z.infer<typeof batterySchema>[], ctx: z
   const ids = new Map<string, number>();
   const addresses = new Map<string, number>();
   batteries.forEach((battery, index) => {
-    const id = batteryIdFor(battery, index);
     const parsed = parseAddress(battery.address);
+    // the bridge id only prefixes host-local addresses, which it cannot make equal or different
+    const id = batteryIdFor(battery, index, parsed.ok ? parsed.address : undefined, "bridge");
     const key = parsed.ok ? JSON.stringify(parsed.address) : battery.address;
     const seenId = ids.get(id);
     if (seenId !== undefined) {
@@ -272,21 +293,46 @@ function checkUniqueBatteries(batteries: z.infer<typeof batterySchema>[], ctx: z
   });
 }
 
-/** Topic id of a battery: its id, else its name made topic-safe ("House 1" → "house_1"), else 1…N. */
+/**
+ * Topic id of a battery: its id, else its name made topic-safe ("House 1" → "house_1"), else one derived
+ * from its address so that it is unique across a site of several bridges (docs/mqtt.md "Battery ids"):
+ * a BLE MAC without separators, `tcp-<host>-<port>` for a gateway, `<bridge id>-<device>` for a serial
+ * adapter (a device path is only unique on its host), and 1…N in config order for in-process batteries.
+ */
 export function batteryIdFor(
   battery: { id?: string | undefined; name?: string | undefined },
   index: number,
+  address: BatteryAddress | undefined,
+  bridgeId: string,
 ): string {
   if (battery.id) return battery.id;
   if (battery.name) {
-    const slug = battery.name
-      .trim()
-      .toLowerCase()
-      .replace(/[^a-z0-9_-]+/g, "_")
-      .slice(0, 64);
+    const slug = topicSafe(battery.name);
     if (slug.replace(/_/g, "")) return slug;
   }
-  return String(index + 1);
+  return address === undefined ? String(index + 1) : addressBatteryId(address, index, bridgeId);
+}
+
+function topicSafe(text: string, replacement = "_"): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, replacement)
+    .slice(0, 64);
+}
+
+/** The default battery id for an address (see batteryIdFor). */
+export function addressBatteryId(address: BatteryAddress, index: number, bridgeId: string): string {
+  switch (address.kind) {
+    case "ble":
+      return address.mac.replace(/:/g, "").toLowerCase();
+    case "tcp":
+      return topicSafe(`tcp-${address.host}-${address.port}`, "-");
+    case "serial":
+      return topicSafe(`${bridgeId}-${address.path.split("/").at(-1) ?? address.path}`, "-");
+    case "memory":
+      return String(index + 1);
+  }
 }
 
 /** The file / merged-layer shape, as written (snake_case, before defaults). */

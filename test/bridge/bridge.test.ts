@@ -159,7 +159,9 @@ describe("startBridge features", () => {
     const discovery = (mqtt: FakeMqtt) => mqtt.publishes.filter((p) => p.topic.startsWith("homeassistant/"));
     expect(discovery(on).length).toBeGreaterThan(0);
     expect(discovery(off)).toEqual([]);
-    expect(on.retained.get("accusolar/battery/voltage")?.payload).toMatch(/^\d+\.\d\d$/);
+    expect(on.publishesTo("accusolar/battery/voltage")[0]?.payload).toMatch(/^\d+\.\d\d$/);
+    // a clean stop leaves nothing the app would show as live
+    expect(on.retained.get("accusolar/battery/voltage")).toBeUndefined();
   });
 
   it("says a battery is online before it publishes the battery's first values", async () => {

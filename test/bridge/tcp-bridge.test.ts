@@ -43,10 +43,11 @@ describe("bridge over TCP", () => {
     cleanups.push(() => bridge.stop());
     expect(bridge.poller.groups.map((g) => g.key)).toEqual(ports.map((p) => `tcp:127.0.0.1:${p}`));
     const deadline = Date.now() + 15_000;
-    const seqs = () => ["1", "2"].map((id) => readings.filter((r) => r.batteryId === id).length);
+    const ids = config.batteries.map((b) => b.id);
+    const seqs = () => ids.map((id) => readings.filter((r) => r.batteryId === id).length);
     while (Math.min(...seqs()) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(Math.min(...seqs())).toBeGreaterThanOrEqual(3);
-    const first = readings.find((r) => r.batteryId === "1");
+    const first = readings.find((r) => r.batteryId === ids[0]);
     expect(first?.address).toBe(`tcp:127.0.0.1:${ports[0]}`);
     expect(first?.basic.voltageV).toBeGreaterThan(10);
     expect(first?.cells.cellsMv).toHaveLength(4);

@@ -20,7 +20,11 @@ describe("loadConfig from the seed's environment variables", () => {
   it("reads the seed's four variables with the seed's defaults", () => {
     const config = loadConfig({ env: { BMS_ADDRESS: "a5:c2:37:3c:76:d2" }, randomHex: fixedHex });
     expect(config.batteries).toHaveLength(1);
-    expect(config.batteries[0]).toMatchObject({ id: "1", address: "A5:C2:37:3C:76:D2", hci: "native" });
+    expect(config.batteries[0]).toMatchObject({
+      id: "a5c2373c76d2",
+      address: "A5:C2:37:3C:76:D2",
+      hci: "native",
+    });
     expect(config.batteries[0]?.target).toEqual({ kind: "ble", mac: "A5:C2:37:3C:76:D2" });
     expect(config.mqtt).toMatchObject({
       host: "localhost",
@@ -48,16 +52,47 @@ describe("loadConfig from the seed's environment variables", () => {
     expect(config.bridge.pollIntervalS).toBe(10);
   });
 
-  it("accepts several comma-separated addresses and numbers them 1..N", () => {
+  it("accepts several comma-separated addresses and gives each an id from its address, unique across a site", () => {
     const config = loadConfig({
-      env: { BMS_ADDRESS: "A5:C2:37:3C:76:D2, A5:C2:37:46:27:CC,tcp:10.0.0.5:8899" },
+      env: {
+        BMS_ADDRESS:
+          "A5:C2:37:3C:76:D2, A5:C2:37:46:27:CC,tcp:10.0.0.5:8899,serial:/dev/ttyUSB0@9600,memory:emu",
+      },
       randomHex: fixedHex,
+      hostname: "pi.shed",
     });
     expect(config.batteries.map((b) => [b.id, b.address])).toEqual([
-      ["1", "A5:C2:37:3C:76:D2"],
-      ["2", "A5:C2:37:46:27:CC"],
-      ["3", "tcp:10.0.0.5:8899"],
+      ["a5c2373c76d2", "A5:C2:37:3C:76:D2"],
+      ["a5c2374627cc", "A5:C2:37:46:27:CC"],
+      ["tcp-10-0-0-5-8899", "tcp:10.0.0.5:8899"],
+      // a device path is only unique on its host: the bridge id in front
+      ["pi-shed-ttyusb0", "serial:/dev/ttyUSB0"],
+      // in-process batteries (the demo) keep 1…N
+      ["5", "memory:emu"],
     ]);
+  });
+
+  it("keeps a configured id or name as the battery id", () => {
+    const config = loadConfig({
+      file: {
+        path: "bms-bridge.yaml",
+        text: "batteries:\n  - { id: '1', address: A5:C2:37:3C:76:D2 }\n  - { name: House 2, address: tcp:10.0.0.5:8899 }\n",
+      },
+    });
+    expect(config.batteries.map((b) => b.id)).toEqual(["1", "house_2"]);
+  });
+
+  it("names the bridge after its host unless BMS_BRIDGE_ID or --bridge-id says otherwise; bank auto by default", () => {
+    const base = { BMS_ADDRESS: "A5:C2:37:3C:76:D2" };
+    const byHost = loadConfig({ env: base, hostname: "pi.garage" });
+    expect(byHost.bridge).toMatchObject({ id: "pi-garage", bank: "auto" });
+    const named = loadConfig({ env: { ...base, BMS_BRIDGE_ID: "shed", BMS_BANK: "off" }, hostname: "x" });
+    expect(named.bridge).toMatchObject({ id: "shed", bank: "off" });
+    const flagged = loadConfig({ env: base, flags: { bridgeId: "boat", bank: "always" }, hostname: "x" });
+    expect(flagged.bridge).toMatchObject({ id: "boat", bank: "always" });
+    expect(() => loadConfig({ env: { ...base, BMS_BRIDGE_ID: "a/b", BMS_BANK: "maybe" } })).toThrow(
+      /BMS_BRIDGE_ID: "a\/b" may only contain letters[\s\S]*BMS_BANK: "maybe" is not one of auto, always, off/,
+    );
   });
 
   it("gives each bridge its own client id unless one is set (two bridges must not kick each other off)", () => {

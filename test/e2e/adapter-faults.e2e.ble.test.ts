@@ -30,7 +30,7 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
     let batteryAddress: string;
 
     const config = (extra: Record<string, unknown> = {}) => ({
-      batteries: [{ address: batteryAddress }],
+      batteries: [{ id: "1", address: batteryAddress }],
       mqtt: { broker: "127.0.0.1", port: broker.port, ha_discovery: false },
       bridge: {
         hci: `uart:${lab().ptys[0]}`,

@@ -2,8 +2,8 @@
  * Broker faults, with the bridge as a PROCESS and a real Mosquitto: restarted five times during a run
  * (QoS 1, bounded offline queue), every reading made during an outage arrives after the reconnect,
  * checked by the status JSON's `seq`; with a small queue bound the oldest are dropped, counted and
- * logged, and the newest kept; and a bridge killed with SIGKILL leaves `bridge/state` = offline through
- * its last will. The same five restarts with the embedded aedes broker (`bms-bridge broker`), which keeps
+ * logged, and the newest kept; and a bridge killed with SIGKILL leaves its own `bridge/<id>/state` =
+ * offline through its last will (not the site's `bridge/state`). The same five restarts with the embedded aedes broker (`bms-bridge broker`), which keeps
  * nothing across a restart: no reading is lost, and the retained state it lost is published again.
  */
 import mqtt from "mqtt";
@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBroker, startBroker } from "../../src/broker/broker.js";
 import { createMemoryLogger } from "../../src/log/logger.js";
 import { mosquittoSkipReason, type RunningMosquitto, startMosquitto } from "../../src/testing/mosquitto.js";
+import { mosquittoSubRetained } from "../support/mosquitto-sub.js";
 import { type BridgeProcess, startBridgeProcess } from "./support/bridge-process.js";
 import { bridgeConfig, publishedStatuses } from "./support/fault-suite.js";
 import { type Observer, observe } from "./support/observer.js";
@@ -109,24 +110,22 @@ describe.skipIf(skip)("the bridge process when the broker goes away", () => {
     expect(bridge.running()).toBe(true);
   }, 120_000);
 
-  it("leaves bridge/state offline through its last will when killed with SIGKILL", async () => {
+  it("says its own bridge state offline through its last will when killed with SIGKILL, never the site's", async () => {
     const { broker, bridge } = await setUp();
-    const state = async () => {
-      const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4, reconnectPeriod: 0 });
-      let value: string | undefined;
-      client.on("message", (_topic, payload) => {
-        value = payload.toString();
-      });
-      await client.subscribeAsync("accusolar/bridge/state");
-      await sleep(500);
-      await client.endAsync();
-      return value;
+    const states = () => {
+      const retained = mosquittoSubRetained(broker.port, "accusolar/bridge/#");
+      const own = [...retained].filter(([topic]) => /^accusolar\/bridge\/[^/]+\/state$/.test(topic));
+      return { own: own.map(([, m]) => m.payload), site: retained.get("accusolar/bridge/state")?.payload };
     };
-    expect(await state()).toBe("online");
+    expect(states()).toEqual({ own: ["online"], site: "online" });
     await bridge.kill();
-    let seen: string | undefined;
-    for (let i = 0; i < 20 && seen !== "offline"; i++) seen = await state();
-    expect(seen).toBe("offline");
+    let seen = states();
+    for (let i = 0; i < 50 && seen.own[0] !== "offline"; i++) {
+      await sleep(200);
+      seen = states();
+    }
+    // one bridge dying must not say the whole site is offline: the site's `online` expires instead
+    expect(seen).toEqual({ own: ["offline"], site: "online" });
   }, 60_000);
 });
 

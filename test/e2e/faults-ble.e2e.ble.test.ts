@@ -106,13 +106,13 @@ describe.skipIf(labMissing())("the bridge over BLE with faulty batteries", () =>
     const ids = CASES.map((_, i) => String(i + 1));
     const backOnline = () =>
       availability
-        .filter((a) => a.batteryId === "2")
+        .filter((a) => a.batteryId === bridge.state.store.all()[1]?.batteryId)
         .map((a) => a.state)
         .join(",")
         .includes("offline,online");
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const flakyReadings = readings.filter((r) => r.batteryId === "1").length;
+      const flakyReadings = readings.filter((r) => r.address === peripherals[0]?.controllerAddress).length;
       if (backOnline() && flakyReadings >= 10 && (connections[0] ?? 0) >= 3) break;
       await new Promise((r) => setTimeout(r, 100));
     }

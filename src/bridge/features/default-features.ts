@@ -8,7 +8,9 @@ import type { Logger } from "../../log/logger.js";
 import type { Clock } from "../../util/clock.js";
 import type { EventBus } from "../event-bus.js";
 import type { MqttPort } from "../mqtt/port.js";
+import { bridgeStateTopic } from "../mqtt/topics.js";
 import { AccuSolarPublisher, defaultMessageExpiryS } from "../publish/accu-solar-publisher.js";
+import { createSiteFeature } from "../site/site-feature.js";
 import type { BridgeState } from "../state/bridge-state.js";
 import type { BridgeFeature } from "../types.js";
 import { createBankFeature } from "./bank/bank-feature.js";
@@ -43,6 +45,14 @@ function slowestPollMs(config: BridgeConfig): number {
 }
 
 /**
+ * The bridge's offline bound (s): how long anything it published may still say live after it died — the
+ * MQTT 5 expiry of telemetry, of a battery's `online` and of the site's `online`.
+ */
+export function offlineBoundS(config: BridgeConfig): number {
+  return defaultMessageExpiryS(slowestPollMs(config) / 1000);
+}
+
+/**
  * How long bank aggregates wait after the first reading that changed them (ms): long enough to collect a
  * poll round's readings (batteries falling due together, read back to back) into one recomputation over all
  * N batteries instead of N, short enough to stay well inside the fastest poll interval.
@@ -57,16 +67,26 @@ export function bankWindowMs(config: BridgeConfig): number {
 
 /** The features a bridge runs unless told otherwise; a new feature is one folder and one line here. */
 export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
+  // first, so it stops last: the others' goodbyes still know whether another bridge takes over
+  ({ config, version, ...ctx }) =>
+    createSiteFeature(ctx, {
+      prefix: config.mqtt.topicPrefix,
+      qos: config.mqtt.qos,
+      bridgeId: config.bridge.id,
+      bank: config.bridge.bank,
+      batteryIds: config.batteries.map((b) => b.id),
+      offlineBoundS: offlineBoundS(config),
+      version,
+    }),
   (ctx) =>
     new AccuSolarPublisher(ctx, {
       prefix: ctx.config.mqtt.topicPrefix,
       qos: ctx.config.mqtt.qos,
-      messageExpiryS: defaultMessageExpiryS(slowestPollMs(ctx.config) / 1000),
+      messageExpiryS: offlineBoundS(ctx.config),
+      bridgeId: ctx.config.bridge.id,
     }),
-  (ctx) =>
-    ctx.config.batteries.length > 1
-      ? createBankFeature(ctx, { prefix: ctx.config.mqtt.topicPrefix, qos: ctx.config.mqtt.qos })
-      : undefined,
+  // on a site, other bridges' batteries make a bank even when this bridge reads one
+  (ctx) => createBankFeature(ctx, { prefix: ctx.config.mqtt.topicPrefix, qos: ctx.config.mqtt.qos }),
   ({ config, version, ...ctx }) =>
     config.mqtt.haDiscovery
       ? createHaDiscovery(ctx, {
@@ -81,6 +101,7 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
           // The bank view runs with more than one battery (the factory above).
           bank: config.batteries.length > 1,
           swVersion: version,
+          stateTopic: bridgeStateTopic(config.mqtt.topicPrefix, config.bridge.id),
         })
       : undefined,
   ({ config, ...ctx }) =>

@@ -2,7 +2,8 @@
  * The bridge's MQTT connection (MqttPort over mqtt.js 5). What it adds to mqtt.js, and why:
  * - never fatal: a broker that is down at start, or goes away, is retried with back-off, and each change of
  *   state is logged once (seed bug 7: the seed crashed when the broker was down at start);
- * - `<prefix>/bridge/state`: `online` retained on every connect, `offline` retained as the last will;
+ * - the bridge state (`<prefix>/bridge/state`, or the bridge's own `stateTopic`): `online` retained on every
+ *   connect, `offline` retained as the last will;
  * - a BOUNDED offline queue (oldest dropped and counted); messages in flight when the link dies stay in
  *   mqtt.js's outgoing store and are resent after the reconnect;
  * - protocol "auto": MQTT 5 first (message expiry), 3.1.1 from then on if the broker refuses 5 (aedes does).
@@ -30,6 +31,8 @@ import { SubscriptionTable } from "./subscriptions.js";
 import { bridgeStateTopic } from "./topics.js";
 
 const STOP_GRACE_MS = 2000;
+/** How long sync() waits for its own token (a broker whose ACL forbids the topic never sends it). */
+const SYNC_LIMIT_MS = 5000;
 
 export interface MqttConnectionContext {
   logger: Logger;
@@ -66,6 +69,7 @@ export class MqttConnection implements MqttPort {
   #lastError: string | undefined;
   readonly #problems: ConnectionProblems;
   #stopped = false;
+  #syncs = 0;
 
   constructor(ctx: MqttConnectionContext, options: Partial<MqttConnectionOptions> & { url: string }) {
     this.#ctx = ctx;
@@ -142,6 +146,30 @@ export class MqttConnection implements MqttPort {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /**
+   * A round trip through the broker: subscribes to a topic of its own, publishes a token there and waits
+   * for it (at most `limitMs`). The broker handles one client's packets in order, so the retained messages
+   * of the subscriptions made before have arrived by then.
+   */
+  async sync(limitMs = SYNC_LIMIT_MS): Promise<void> {
+    if (!this.connected) return;
+    const topic = `${this.#stateTopic}/sync`;
+    const token = `${this.#clientId} ${++this.#syncs}`;
+    let echoed: () => void = () => {};
+    const back = new Promise<void>((resolve) => {
+      echoed = resolve;
+    });
+    const unsubscribe = await this.subscribe(topic, (_topic, payload) => {
+      if (payload.toString() === token) echoed();
+    });
+    try {
+      await this.publish(topic, token, { qos: this.#options.qos, retain: false });
+      await settleWithin(this.#ctx.clock, limitMs, back);
+    } finally {
+      await unsubscribe();
+    }
+  }
+
   onConnect(listener: () => void): () => void {
     this.#connectListeners.add(listener);
     return () => this.#connectListeners.delete(listener);
@@ -176,7 +204,7 @@ export class MqttConnection implements MqttPort {
   }
 
   get #stateTopic(): string {
-    return bridgeStateTopic(this.#options.prefix);
+    return this.#options.stateTopic ?? bridgeStateTopic(this.#options.prefix);
   }
 
   #createClient(): void {

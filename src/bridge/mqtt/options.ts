@@ -21,8 +21,13 @@ export interface MqttConnectionOptions {
   clientId?: string;
   keepaliveS: number;
   protocol: MqttProtocolSetting;
-  /** Topic prefix: the bridge state goes to `<prefix>/bridge/state`. */
+  /** Topic prefix: the bridge state goes to `<prefix>/bridge/state` unless `stateTopic` says otherwise. */
   prefix: string;
+  /**
+   * Where `online` (each connect), `offline` (clean stop) and the last will go; default
+   * `<prefix>/bridge/state`. A bridge of a site uses its own `<prefix>/bridge/<id>/state` (src/bridge/site).
+   */
+  stateTopic?: string;
   /** QoS of the bridge state and last will. */
   qos: 0 | 1 | 2;
   /** Publishes kept while disconnected; beyond this the oldest are dropped (and counted). */

@@ -31,4 +31,9 @@ export interface MqttPort {
   readonly supportsMessageExpiry: boolean;
   /** Called on every (re)connect, after the bridge state went `online`; features republish there. */
   onConnect(listener: () => void): () => void;
+  /**
+   * Resolves once the broker has delivered the retained messages of every subscription made so far (a
+   * round trip through the broker). Absent on a port that delivers synchronously (FakeMqtt).
+   */
+  sync?(): Promise<void>;
 }

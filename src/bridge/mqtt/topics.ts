@@ -7,7 +7,9 @@
  *   <prefix>/battery/<id>/health      per-battery cell-balance health
  *   <prefix>/battery/<id>/availability  online | offline (retained)
  *   <prefix>/system/health            the worst health of the online batteries
- *   <prefix>/bridge/state             online | offline (retained, also the last will)
+ *   <prefix>/bridge/state             the site: online while any bridge runs (src/bridge/site)
+ *   <prefix>/bridge/<bridge>/state    one bridge: online | offline (retained, also its last will)
+ *   <prefix>/bridge/<bridge>/info     one bridge: its bank mode and batteries (JSON, retained)
  */
 
 import { CONFIG_DEFAULTS } from "../../config/defaults.js";
@@ -46,8 +48,14 @@ export function systemHealthTopic(prefix: string): string {
   return `${prefix}/system/health`;
 }
 
-export function bridgeStateTopic(prefix: string): string {
-  return `${prefix}/bridge/state`;
+/** The site's state without a bridge id, one bridge's `<prefix>/bridge/<bridgeId>/state` with one. */
+export function bridgeStateTopic(prefix: string, bridgeId?: string): string {
+  return bridgeId === undefined ? `${prefix}/bridge/state` : `${prefix}/bridge/${bridgeId}/state`;
+}
+
+/** One bridge's retained facts (bank mode, its batteries): what the others need to elect and count. */
+export function bridgeInfoTopic(prefix: string, bridgeId: string): string {
+  return `${prefix}/bridge/${bridgeId}/info`;
 }
 
 export function availabilityTopic(prefix: string, batteryId: string): string {

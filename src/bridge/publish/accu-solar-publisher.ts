@@ -7,7 +7,10 @@
  * - availability → `<prefix>/battery/<id>/availability`; going offline clears that battery's retained
  *   telemetry (Accu-Solar has no stale detection: docs/mqtt.md "Availability and stale values");
  * - every MQTT (re)connect → republish the current state (a broker without persistence forgets it), leaving
- *   out values whose expiry has passed.
+ *   out values whose expiry has passed;
+ * - on a site of several bridges the plain topics are the elected bridge's only (state/bank-tracker.ts);
+ * - a clean stop clears this bridge's batteries' telemetry and says them `offline`, and clears the plain
+ *   topics when no other bridge will publish them (docs/mqtt.md "Availability and stale values").
  * Each battery's and the bank's values are formatted once (format.ts). Publishes are serialised so a clear
  * can never overtake the values it clears.
  */
@@ -22,8 +25,9 @@ import { availabilityTopic, DEFAULT_TOPIC_PREFIX, validateTopicPrefix } from "..
 import type { BankUpdate } from "../state/bank-tracker.js";
 import type { BatteryValues } from "../state/battery-values.js";
 import type { BridgeState } from "../state/bridge-state.js";
-import type { AvailabilityChange, BatteryReading, BridgeFeature } from "../types.js";
+import type { AvailabilityChange, AvailabilityState, BatteryReading, BridgeFeature } from "../types.js";
 import { formatValues, publishLogLine } from "./format.js";
+import { plainBankValues } from "./status-json.js";
 import { batterySet, type PlainSource, plainSet, type TopicSet } from "./topic-sets.js";
 
 /** Publisher settings; config keys are the snake_case forms (`topic_prefix`, `qos`). */
@@ -36,8 +40,13 @@ export interface PublisherOptions {
   retain: boolean;
   /** Clear a battery's retained telemetry when it goes offline. */
   clearOnOffline: boolean;
-  /** MQTT 5 message expiry for telemetry (s); null = none. Ignored on MQTT 3.1.1 sessions. */
+  /**
+   * MQTT 5 message expiry (s) for telemetry and for a battery's `online` (re-published with each reading,
+   * so a bridge that dies leaves nothing saying live or online); null = none. Ignored on MQTT 3.1.1.
+   */
   messageExpiryS: number | null;
+  /** This bridge on the site: the `bridge` key of each battery's status (who reads it). */
+  bridgeId?: string;
 }
 
 export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
@@ -73,8 +82,10 @@ export class AccuSolarPublisher implements BridgeFeature {
   readonly #options: PublisherOptions;
   /** Telemetry: retained (or not), expiring. */
   readonly #telemetry: RetainedTopics;
-  /** Availability: always retained, never expiring. */
+  /** Availability `offline`: always retained, never expiring. */
   readonly #availability: RetainedTopics;
+  /** Availability `online`: always retained, expiring like telemetry. */
+  readonly #online: RetainedTopics;
   /** Telemetry topics currently holding a value, per battery id and for the plain topics (""). */
   readonly #retained = new Map<string, Set<string>>();
   readonly #unsubscribe: Array<() => void> = [];
@@ -87,6 +98,7 @@ export class AccuSolarPublisher implements BridgeFeature {
     const { qos, retain, messageExpiryS } = this.#options;
     this.#telemetry = new RetainedTopics(ctx, { qos, retain, messageExpiryS });
     this.#availability = new RetainedTopics(ctx, { qos });
+    this.#online = new RetainedTopics(ctx, { qos, messageExpiryS });
   }
 
   async start(): Promise<void> {
@@ -101,6 +113,11 @@ export class AccuSolarPublisher implements BridgeFeature {
       bus.on("bank", (update) => {
         if (this.#severalBatteries) this.#enqueue(() => this.#sendBank(update));
       }),
+      bus.on("site", (change) => {
+        // just elected with one battery on the site: the plain topics are that battery (several: a bank event)
+        if (change.kind === "role" && change.bankPublisher && !this.#severalBatteries)
+          this.#enqueue(() => this.#republishPlain((time) => this.#telemetry.isFresh(time)));
+      }),
       mqtt.onConnect(() => this.#enqueue(() => this.#republish())),
     );
   }
@@ -108,6 +125,30 @@ export class AccuSolarPublisher implements BridgeFeature {
   async stop(): Promise<void> {
     for (const off of this.#unsubscribe.splice(0)) off();
     await this.whenIdle();
+    if (this.#ctx.mqtt.connected) await this.#goodbye();
+  }
+
+  /**
+   * A clean stop: this bridge's batteries `offline`, their telemetry cleared, and the plain topics too when
+   * this bridge published them and no other bridge takes over (it recomputes them when this one's state
+   * goes `offline`). With clear_on_offline off, values stay as they would for an offline battery.
+   */
+  async #goodbye(): Promise<void> {
+    const { prefix } = this.#options;
+    const pending: Array<Promise<void>> = [];
+    for (const state of this.#ctx.state.store.all()) {
+      if (state.availability === undefined) continue;
+      pending.push(this.#availability.publish(availabilityTopic(prefix, state.batteryId), "offline"));
+      if (this.#options.clearOnOffline) pending.push(this.#clearAll(state.batteryId));
+    }
+    const { bank, site } = this.#ctx.state;
+    if (this.#options.clearOnOffline && bank.publisher && !site.successorOnline)
+      pending.push(this.#clearAll(""));
+    await Promise.all(pending);
+  }
+
+  get #publisher(): boolean {
+    return this.#ctx.state.bank.publisher;
   }
 
   /** Resolves when every publish triggered so far (and by those) has been handed to the MqttPort. */
@@ -139,17 +180,27 @@ export class AccuSolarPublisher implements BridgeFeature {
     return set;
   }
 
+  /** Several batteries on the site (this bridge's and the others'): the plain topics carry the bank. */
   get #severalBatteries(): boolean {
-    return this.#ctx.state.store.size > 1;
+    return this.#ctx.state.bank.siteSize > 1;
   }
 
   async #onReading({ reading, values }: Snapshot): Promise<void> {
     const formatted = formatValues(values);
     const { prefix } = this.#options;
     const pending = [
-      this.#sendSet(batterySet(prefix, reading, values, formatted), reading.batteryId, reading.time),
+      this.#sendSet(
+        batterySet(prefix, reading, values, formatted, this.#options.bridgeId),
+        reading.batteryId,
+        reading.time,
+      ),
     ];
-    if (!this.#severalBatteries)
+    // with an expiry, `online` lives as long as the values: re-said with each reading
+    if (this.#online.expiryFor(reading.time) !== undefined)
+      pending.push(
+        this.#online.publish(availabilityTopic(prefix, reading.batteryId), "online", reading.time),
+      );
+    if (!this.#severalBatteries && this.#publisher)
       pending.push(this.#sendPlain({ kind: "single", reading, values, formatted }));
     await Promise.all(pending);
     const id = this.#severalBatteries ? reading.batteryId : undefined;
@@ -157,18 +208,24 @@ export class AccuSolarPublisher implements BridgeFeature {
   }
 
   async #onAvailability(change: AvailabilityChange): Promise<void> {
-    const pending = [
-      this.#availability.publish(availabilityTopic(this.#options.prefix, change.batteryId), change.state),
-    ];
+    const pending = [this.#sendAvailability(change.batteryId, change.state, change.time)];
     if (change.state === "offline") {
       this.#ctx.logger.info(`[${change.batteryId}] offline (${change.reason})`);
       if (this.#options.clearOnOffline) {
         pending.push(this.#clearAll(change.batteryId));
         // one battery: the plain topics are that battery (several: the bank event recomputes them)
-        if (!this.#severalBatteries) pending.push(this.#clearAll(""));
+        if (!this.#severalBatteries && this.#publisher) pending.push(this.#clearAll(""));
       }
     }
     await Promise.all(pending);
+  }
+
+  /** `online` expires with the values it vouches for (MQTT 5); `offline` stays. */
+  #sendAvailability(batteryId: string, state: AvailabilityState, time: number): Promise<void> {
+    const topic = availabilityTopic(this.#options.prefix, batteryId);
+    return state === "online"
+      ? this.#online.publish(topic, state, time)
+      : this.#availability.publish(topic, state);
   }
 
   async #sendBank(update: BankUpdate): Promise<void> {
@@ -178,7 +235,8 @@ export class AccuSolarPublisher implements BridgeFeature {
       return;
     }
     this.#bankSeq += 1;
-    await this.#sendPlain({ kind: "bank", bank, formatted: formatValues(bank.values), seq: this.#bankSeq });
+    const formatted = formatValues(plainBankValues(bank));
+    await this.#sendPlain({ kind: "bank", bank, formatted, seq: this.#bankSeq });
   }
 
   async #sendPlain(source: PlainSource): Promise<void> {
@@ -214,14 +272,17 @@ export class AccuSolarPublisher implements BridgeFeature {
     const pending: Array<Promise<void>> = [];
     for (const state of this.#ctx.state.store.all()) {
       if (state.availability === undefined) continue;
-      pending.push(
-        this.#availability.publish(availabilityTopic(prefix, state.batteryId), state.availability),
-      );
       const { reading, values } = state;
+      const at = reading?.time ?? this.#ctx.clock.now();
+      pending.push(this.#sendAvailability(state.batteryId, state.availability, at));
       if (state.availability !== "online" || !reading || !values || !fresh(reading.time)) continue;
       const formatted = formatValues(values);
       pending.push(
-        this.#sendSet(batterySet(prefix, reading, values, formatted), state.batteryId, reading.time),
+        this.#sendSet(
+          batterySet(prefix, reading, values, formatted, this.#options.bridgeId),
+          state.batteryId,
+          reading.time,
+        ),
       );
     }
     pending.push(this.#republishPlain(fresh));
@@ -230,6 +291,7 @@ export class AccuSolarPublisher implements BridgeFeature {
   }
 
   async #republishPlain(fresh: (time: number) => boolean): Promise<void> {
+    if (!this.#publisher) return;
     if (this.#severalBatteries) {
       // an open window's bank goes out now, to every feature (its `bank` event publishes the plain set)
       if (this.#ctx.state.bank.pending) {

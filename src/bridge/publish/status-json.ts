@@ -66,13 +66,28 @@ export function batteryStatus(
   return status;
 }
 
+/**
+ * The bank as the plain topics show it to a single-pack UI: the bank's sums and means, but the cells (and
+ * their statistics) of the pack with the widest spread. Cells of packs in parallel are not one string:
+ * all of them together would read pack-to-pack SoC differences as cell imbalance (docs/mqtt.md "The bank").
+ */
+export function plainBankValues(bank: Bank): BatteryValues {
+  const pack = bank.spreadPack?.values;
+  return pack === undefined
+    ? bank.values
+    : { ...bank.values, cellsMv: pack.cellsMv, cellStats: pack.cellStats };
+}
+
 /** The bank snapshot on the plain `status` topic when several batteries are configured. */
 export function bankStatus(bank: Bank, formatted: FormattedValues, seq: number): StatusJson {
-  const status: StatusJson = { ...formatted.accuSolarKeys, ...cellStatsJson(bank.values) };
+  const status: StatusJson = { ...formatted.accuSolarKeys, ...cellStatsJson(plainBankValues(bank)) };
   status.battery_id = "bank";
+  // `cells` and the cell statistics above are this pack's (plainBankValues in topic-sets.ts)
+  if (bank.spreadPack !== undefined) status.cells_battery_id = bank.spreadPack.batteryId;
   status.batteries = bank.batteryIds;
   status.batteries_contributing = bank.batteryIds.length;
   status.batteries_configured = bank.configured;
+  if (bank.offline.length > 0) status.batteries_offline = bank.offline;
   status.timestamp = new Date(bank.time).toISOString();
   status.seq = seq;
   return status;

@@ -25,21 +25,28 @@ function fieldTopics(prefix: string, batteryId: string | undefined, formatted: F
   );
 }
 
-/** A battery's own `<prefix>/battery/<id>/…` topics. */
+/** A battery's own `<prefix>/battery/<id>/…` topics; `bridgeId` names the bridge that read it in `status`. */
 export function batterySet(
   prefix: string,
   reading: BatteryReading,
   values: BatteryValues,
   formatted: FormattedValues,
+  bridgeId?: string,
 ): TopicSet {
   const id = reading.batteryId;
   const topics = fieldTopics(prefix, id, formatted);
   topics.push([batteryTopic(prefix, id, HEALTH_FIELD), values.health]);
-  topics.push([
-    batteryTopic(prefix, id, STATUS_FIELD),
-    JSON.stringify(batteryStatus(reading, values, formatted)),
-  ]);
+  const status = batteryStatus(reading, values, formatted);
+  if (bridgeId !== undefined) status.bridge = bridgeId;
+  topics.push([batteryTopic(prefix, id, STATUS_FIELD), JSON.stringify(status)]);
   return topics;
+}
+
+/** Every retained telemetry topic of one battery (what a clear empties), in publish order. */
+export function batteryTelemetryTopics(prefix: string, batteryId: string): string[] {
+  return [...TELEMETRY_FIELDS, HEALTH_FIELD, STATUS_FIELD].map((leaf) =>
+    batteryTopic(prefix, batteryId, leaf),
+  );
 }
 
 /** What the plain `<prefix>/battery/*` topics carry: the only configured battery, or the bank. */

@@ -32,6 +32,8 @@ export interface BankOptions {
   configured: number;
   /** |current| below this (A) is idle: no time estimate (BMS self-consumption would give months). */
   idleCurrentA?: number;
+  /** Known batteries that do not count now (offline, or their bridge is gone): the bank says which. */
+  offline?: readonly string[];
 }
 
 export const DEFAULT_IDLE_CURRENT_A = 0.5;
@@ -62,6 +64,13 @@ export interface Bank {
   /** The batteries that counted, in the order given. */
   batteryIds: string[];
   configured: number;
+  /** Known batteries that did not count (offline). */
+  offline: string[];
+  /**
+   * The pack with the widest cell spread (the first of equals): the plain topics show its cells, so a
+   * single-pack UI's own spread alert agrees with the bank health (docs/mqtt.md "The bank").
+   */
+  spreadPack: MemberView | undefined;
   /** The newest member reading time (ms). */
   time: number;
   /** The bank as one battery. */
@@ -96,6 +105,8 @@ export function computeBank(
   return {
     batteryIds: entries.map(([id]) => id),
     configured: options.configured,
+    offline: [...(options.offline ?? [])],
+    spreadPack: widestSpread(views),
     time: Math.max(...entries.map(([, m]) => m.time)),
     values,
     ...extremeCells(entries, values.cellStats),
@@ -156,6 +167,16 @@ function worstMember(views: MemberView[]): Bank["worstHealth"] {
       worst = { health: values.health, batteryId };
   }
   return worst;
+}
+
+function widestSpread(views: MemberView[]): MemberView | undefined {
+  let widest: MemberView | undefined;
+  for (const view of views) {
+    const spread = view.values.cellStats?.spreadMv;
+    if (spread === undefined) continue;
+    if (widest === undefined || spread > (widest.values.cellStats?.spreadMv ?? -1)) widest = view;
+  }
+  return widest ?? views[0];
 }
 
 function largest(views: MemberView[], of: (view: MemberView) => number): Deviation {

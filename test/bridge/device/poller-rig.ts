@@ -34,7 +34,8 @@ export function rig(options: RigOptions) {
     file: {
       path: "test.yaml",
       text: JSON.stringify({
-        batteries: options.batteries ?? options.addresses.map((address) => ({ address })),
+        batteries:
+          options.batteries ?? options.addresses.map((address, i) => ({ id: String(i + 1), address })),
         bridge: { jitter: 0, request_timeout: 0.5, request_attempts: 2, ...options.bridge },
       }),
     },

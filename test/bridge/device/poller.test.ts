@@ -217,11 +217,12 @@ describe("Poller with many batteries", () => {
         { address: "tcp:10.0.0.5:8899" },
       ],
     });
+    // ids from the addresses (unique across a site), 1…N for in-process batteries
     expect(r.poller.groups).toEqual([
-      { key: "ble:native", batteryIds: ["1", "3"] },
-      { key: "ble:native:1", batteryIds: ["2"] },
+      { key: "ble:native", batteryIds: ["a5c237000001", "a5c237000003"] },
+      { key: "ble:native:1", batteryIds: ["a5c237000002"] },
       { key: "memory:a", batteryIds: ["4"] },
-      { key: "tcp:10.0.0.5:8899", batteryIds: ["5"] },
+      { key: "tcp:10.0.0.5:8899", batteryIds: ["tcp-10-0-0-5-8899"] },
     ]);
   });
 

@@ -127,8 +127,9 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
     await publisher.whenIdle();
     expect(mqtt.publishes).toHaveLength(count);
     expect(mqtt.retainedPayload("accusolar/battery/current")).toBeUndefined();
-    // the reading still queued at stop() got its own topics
-    expect(mqtt.retainedPayload("accusolar/battery/b/voltage")).toBe("13.45");
+    // the reading still queued at stop() got its own topics, then the clean stop cleared them
+    expect(mqtt.publishesTo("accusolar/battery/b/voltage").map((p) => p.payload)).toEqual(["13.45", ""]);
+    expect(mqtt.retainedPayload("accusolar/battery/b/availability")).toBe("offline");
   });
 
   it("republishes the open window's readings on reconnect without a second bank publish later", async () => {

@@ -23,16 +23,36 @@ describe("AccuSolarPublisher with several batteries", () => {
     expect(mqtt.retainedPayload("accusolar/battery/current")).toBe("6.00");
     expect(mqtt.retainedPayload("accusolar/battery/voltage")).toBe("13.30");
     expect(mqtt.retainedPayload("accusolar/battery/capacity_full")).toBe("560.0");
+    // packs in parallel: the plain cells are the widest-spread pack's, so the app's alert agrees with health
     expect(JSON.parse(mqtt.retainedPayload("accusolar/battery/cells") ?? "")).toEqual([
-      3.33, 3.331, 3.332, 3.33, 3.3, 3.42, 3.33, 3.33,
+      3.3, 3.42, 3.33, 3.33,
     ]);
     const status = JSON.parse(mqtt.retainedPayload("accusolar/battery/status") ?? "");
     expect(status).toMatchObject({
       current: 6,
+      cells: [3.3, 3.42, 3.33, 3.33],
+      cells_battery_id: "b",
+      cell_spread_mv: 120,
+      cell_min_index: 1,
+      cell_max_index: 2,
       batteries_contributing: 2,
       batteries: ["a", "b"],
       health: "Critical",
     });
+    expect(mqtt.retainedPayload("accusolar/system/health")).toBe("Critical");
+  });
+
+  it("shows the cells of the pack with the widest spread, not pack-to-pack differences", async () => {
+    const { bus, mqtt, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
+    // each pack is balanced (11 mV and 3 mV) but they sit 60 mV apart, as parallel packs at different SoC do
+    bus.emit("reading", sampleReading({ batteryId: "a", cellsMv: [3300, 3311, 3305, 3302] }));
+    bus.emit("reading", sampleReading({ batteryId: "b", cellsMv: [3360, 3363, 3361, 3362] }));
+    await publisher.whenIdle();
+    const cells = JSON.parse(mqtt.retainedPayload("accusolar/battery/cells") ?? "") as number[];
+    expect(cells).toEqual([3.3, 3.311, 3.305, 3.302]);
+    expect(Math.round((Math.max(...cells) - Math.min(...cells)) * 1000)).toBe(11);
+    expect(mqtt.retainedPayload("accusolar/system/health")).toBe("Normal");
   });
 
   it("reports the worst battery health as the system health", async () => {

@@ -58,13 +58,17 @@ describe("AccuSolarPublisher with one battery", () => {
     expect(v5.mqtt.publishesTo("accusolar/battery/1/status")[0]?.messageExpirySeconds).toBe(30);
   });
 
-  it("never puts an expiry on availability", async () => {
+  it("gives `online` the telemetry's expiry, said again with each reading, and `offline` none", async () => {
     const { bus, mqtt, publisher, start } = setup({ messageExpiryS: 30 }, true);
     await start();
     bus.emit("availability", online("1"));
+    bus.emit("reading", sampleReading());
+    bus.emit("availability", offline("1"));
     await publisher.whenIdle();
     expect(mqtt.publishesTo("accusolar/battery/1/availability")).toEqual([
-      expect.objectContaining({ payload: "online", retain: true, messageExpirySeconds: undefined }),
+      expect.objectContaining({ payload: "online", retain: true, messageExpirySeconds: 30 }),
+      expect.objectContaining({ payload: "online", retain: true, messageExpirySeconds: 30 }),
+      expect.objectContaining({ payload: "offline", retain: true, messageExpirySeconds: undefined }),
     ]);
   });
 

@@ -9,7 +9,8 @@ export function bridgeConfig(
   mqtt: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    batteries: addresses.map((address) => ({ address })),
+    // explicit ids: the suites name batteries 1…N (a configured id is kept as it is)
+    batteries: addresses.map((address, i) => ({ id: String(i + 1), address })),
     mqtt: { broker: "127.0.0.1", port, ha_discovery: false, ...mqtt },
     bridge: {
       poll_interval: 0.5,

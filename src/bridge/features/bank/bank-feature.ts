@@ -2,7 +2,9 @@
  * The bank-view feature: publishes the one bank (state/bank-tracker.ts) retained under
  * `<prefix>/bank/<field>` and `<prefix>/bank/status` whenever it is recomputed (once per window after the
  * readings that changed it, at once when a battery goes offline). Scalar topics are published only when
- * their payload changed; everything again after a reconnect.
+ * their payload changed; everything again after a reconnect. On a site of several bridges only the bank
+ * publisher publishes it (it alone gets `bank` events), and a site of one battery has no bank view; a clean
+ * stop clears it when no other bridge takes over.
  */
 import type { Logger } from "../../../log/logger.js";
 import type { Clock } from "../../../util/clock.js";
@@ -33,7 +35,11 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
   const topics = new RetainedTopics({ ...ctx, logger: ctx.logger.child("bank") }, { qos: options.qos });
   const unsubscribers: Array<() => void> = [];
 
+  const sent = new Set<string>();
   const publish = (update: BankUpdate): void => {
+    if (ctx.state.bank.siteSize <= 1) return;
+    sent.add(`${options.prefix}/bank/status`);
+    for (const field of Object.keys(bankScalars(update))) sent.add(`${options.prefix}/bank/${field}`);
     for (const [field, value] of Object.entries(bankScalars(update)))
       void topics.publishChanged(`${options.prefix}/bank/${field}`, scalarPayload(value));
     void topics.publish(`${options.prefix}/bank/status`, JSON.stringify(bankStatusJson(update)));
@@ -46,12 +52,15 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
         ctx.bus.on("bank", publish),
         ctx.mqtt.onConnect(() => {
           topics.forget();
-          publish(ctx.state.bank.compute());
+          if (ctx.state.bank.publisher) publish(ctx.state.bank.compute());
         }),
       );
     },
     async stop() {
       for (const off of unsubscribers.splice(0)) off();
+      const { bank, site } = ctx.state;
+      if (!ctx.mqtt.connected || !bank.publisher || site.successorOnline) return;
+      await Promise.all([...sent].map((topic) => topics.clear(topic)));
     },
   };
 }

@@ -5,8 +5,8 @@
  *
  * - Topic `<discovery_prefix>/<component>/<unique_id>/config`; the object id is the unique id, which HA
  *   restricts to [a-zA-Z0-9_-] (an alias containing "/" broke batmon's discovery, prior-art §6.13).
- * - Availability: the bridge's last will AND the battery's own availability topic, `availability_mode: all`
- *   (the bank device: the bridge's last will only).
+ * - Availability: the state of the bridge that reads the battery (its last will) AND the battery's own
+ *   availability topic, `availability_mode: all` (the bank device: the site's `<prefix>/bridge/state`).
  * - `expire_after` on status-derived entities as a backstop if both availability signals are lost.
  *   Energy counters have none: they are published only when they change and stay true while idle.
  */
@@ -40,6 +40,12 @@ export interface HaPayloadOptions {
   expireAfterS: number;
   /** The `origin` block: who publishes these configs. */
   origin: { name: string; sw_version: string; support_url?: string };
+  /** This bridge's state topic (its last will); default the site's `<prefix>/bridge/state`. */
+  stateTopic?: string;
+}
+
+function ownStateTopic(options: Pick<HaPayloadOptions, "prefix" | "stateTopic">): string {
+  return options.stateTopic ?? `${options.prefix}/bridge/state`;
 }
 
 export interface DiscoveryMessage {
@@ -100,7 +106,7 @@ export function batteryTarget(facts: HaBatteryFacts, options: HaPayloadOptions):
     identifier: deviceIdentifier(facts.address),
     stateBase: `${options.prefix}/battery/${facts.batteryId}`,
     availability: [
-      { topic: `${options.prefix}/bridge/state` },
+      { topic: ownStateTopic(options) },
       { topic: `${options.prefix}/battery/${facts.batteryId}/availability` },
     ],
     device: deviceBlock(facts),
@@ -131,7 +137,7 @@ export function bridgeTarget(options: HaPayloadOptions): HaTarget {
   return {
     identifier,
     stateBase: `${options.prefix}/bridge`,
-    availability: [{ topic: `${options.prefix}/bridge/state` }],
+    availability: [{ topic: ownStateTopic(options) }],
     device: {
       identifiers: [identifier],
       name: "BMS bridge",
@@ -192,15 +198,17 @@ export function discoveryMessage(
 
 /**
  * Whether a retained config found under the discovery prefix was published by THIS bridge: its unique id
- * carries our prefix and its availability names our `<prefix>/bridge/state`. A second bridge on the same
- * broker (another prefix) owns its own configs; we never clear those.
+ * carries our prefix and its availability names our state topic or the site's `<prefix>/bridge/state` (the
+ * bank, and configs from before bridges had their own state topic). A second bridge on the same broker
+ * (another prefix) owns its own configs; we never clear those.
  */
-export function isOwnConfig(payload: unknown, prefix: string): boolean {
+export function isOwnConfig(payload: unknown, prefix: string, stateTopic?: string): boolean {
   if (typeof payload !== "object" || payload === null) return false;
   const p = payload as { unique_id?: unknown; availability?: unknown };
   if (typeof p.unique_id !== "string" || !p.unique_id.startsWith(UNIQUE_ID_PREFIX)) return false;
   if (!Array.isArray(p.availability)) return false;
-  return p.availability.some((a: { topic?: unknown }) => a?.topic === `${prefix}/bridge/state`);
+  const own = new Set([`${prefix}/bridge/state`, stateTopic ?? `${prefix}/bridge/state`]);
+  return p.availability.some((a: { topic?: unknown }) => typeof a?.topic === "string" && own.has(a.topic));
 }
 
 /**

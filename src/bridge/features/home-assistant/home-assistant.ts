@@ -66,6 +66,8 @@ export interface HaDiscoveryOptions {
   bank: boolean;
   /** Bridge version for the `origin` block. */
   swVersion: string;
+  /** This bridge's own state topic (its last will); default the site's `<prefix>/bridge/state`. */
+  stateTopic?: string;
   /** How long to collect retained configs at start (ms). Default 2000. */
   staleScanMs?: number;
 }
@@ -96,6 +98,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     discoveryPrefix: options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX,
     expireAfterS: expireAfterForPoll(options.pollIntervalS ?? CONFIG_DEFAULTS.bridge.pollIntervalS),
     origin: { name: "bms-bridge", sw_version: options.swVersion },
+    ...(options.stateTopic !== undefined && { stateTopic: options.stateTopic }),
   };
   const bankId = bankTarget(payloadOptions).identifier;
   const bridge: Announced = {
@@ -224,7 +227,14 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
   const scan = async (): Promise<void> => {
     try {
       const windowMs = options.staleScanMs ?? 2000;
-      await stale.scan(ctx, payloadOptions.discoveryPrefix, options.prefix, windowMs, scanAbort.signal);
+      await stale.scan(
+        ctx,
+        payloadOptions.discoveryPrefix,
+        options.prefix,
+        windowMs,
+        scanAbort.signal,
+        payloadOptions.stateTopic,
+      );
       clearStale();
     } catch (error) {
       if (!scanAbort.signal.aborted) log.warn(`stale Home Assistant config scan failed: ${String(error)}`);

@@ -21,11 +21,11 @@ export class StaleConfigs {
   readonly #found = new Map<string, string>();
 
   /** Records a retained config seen during the scan if this bridge owns it. */
-  record(topic: string, payload: Buffer, prefix: string): void {
+  record(topic: string, payload: Buffer, prefix: string, stateTopic?: string): void {
     if (payload.length === 0) return;
     try {
       const config = JSON.parse(payload.toString()) as { unique_id?: unknown };
-      if (isOwnConfig(config, prefix)) this.#found.set(topic, config.unique_id as string);
+      if (isOwnConfig(config, prefix, stateTopic)) this.#found.set(topic, config.unique_id as string);
     } catch {
       // Not JSON: not one of ours.
     }
@@ -56,10 +56,11 @@ export class StaleConfigs {
     prefix: string,
     windowMs: number,
     signal: AbortSignal,
+    stateTopic?: string,
   ): Promise<void> {
     let open = true;
     const unsubscribe = await deps.mqtt.subscribe(`${discoveryPrefix}/+/+/config`, (topic, payload) => {
-      if (open) this.record(topic, payload, prefix);
+      if (open) this.record(topic, payload, prefix, stateTopic);
     });
     try {
       await sleep(deps.clock, windowMs, signal);

@@ -27,6 +27,8 @@ export interface BridgeHealthSource {
   mqttQueued?(): number;
   /** Resident and heap memory (bytes); only the CLI reads the process. */
   memory?(): { rssBytes: number; heapUsedBytes: number };
+  /** This bridge on its site: id, whether it publishes the bank, the other bridges online, id collisions. */
+  site?(): Record<string, unknown>;
 }
 
 export interface LinkHealthContext {
@@ -69,6 +71,7 @@ export function bridgeHealthJson(source: BridgeHealthSource, now: number): Recor
     adapter_queue_depth: adapters.reduce((sum, a) => sum + a.queueDepth, 0),
     ...(source.mqttQueued && { mqtt_queue_depth: source.mqttQueued() }),
     ...(memory && { rss_mb: megabytes(memory.rssBytes), heap_mb: megabytes(memory.heapUsedBytes) }),
+    ...(source.site && { site: source.site() }),
     timestamp: new Date(now).toISOString(),
   };
 }
