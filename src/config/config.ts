@@ -44,6 +44,8 @@ export function resolveConfig(config: ConfigOutput, clientId: () => string, host
       haDiscoveryPrefix: config.mqtt.ha_discovery_prefix.replace(/\/+$/, ""),
       /** Offline queue bound (publishes). */
       queueLimit: config.mqtt.queue_limit,
+      /** The offline bound (s) when set; else derived from the poll intervals (offlineBoundS). */
+      ...(config.mqtt.message_expiry !== undefined && { messageExpiryS: config.mqtt.message_expiry }),
     },
     bridge: {
       /** This bridge on the site: `<prefix>/bridge/<id>/…`. */
@@ -151,6 +153,7 @@ export function printableConfig(config: BridgeConfig): Record<string, unknown> {
       ha_discovery: mqtt.haDiscovery,
       ha_discovery_prefix: mqtt.haDiscoveryPrefix,
       queue_limit: mqtt.queueLimit,
+      ...optional("message_expiry", mqtt.messageExpiryS),
     },
     bridge: {
       id: bridge.id,

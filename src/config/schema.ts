@@ -126,6 +126,11 @@ const mqttSchema = z.strictObject({
   ha_discovery: flag().default(D.mqtt.haDiscovery),
   /** Publishes kept while the broker is unreachable; beyond it the oldest are dropped and counted. */
   queue_limit: wholeBounded(1, 1_000_000).default(D.mqtt.queueLimit),
+  /**
+   * The offline bound (s): MQTT 5 expiry of telemetry, of a battery's `online` and of the site's `online`,
+   * so nothing a dead bridge published says live for longer. Default max(60, 6 × the slowest poll).
+   */
+  message_expiry: wholeBounded(1, 86_400, " s").optional(),
   ha_discovery_prefix: text("a topic prefix")
     .regex(/^[^#+]+$/, { error: (issue) => `${show(issue.input)} must not be empty or contain + or #` })
     .default(D.mqtt.haDiscoveryPrefix),
@@ -273,14 +278,16 @@ function checkUniqueBatteries(batteries: z.infer<typeof batterySchema>[], ctx: z
     const id = batteryIdFor(battery, index, parsed.ok ? parsed.address : undefined, "bridge");
     const key = parsed.ok ? JSON.stringify(parsed.address) : battery.address;
     const seenId = ids.get(id);
-    if (seenId !== undefined) {
+    const seenAddress = addresses.get(key);
+    // the same address twice also derives the same id: one problem, the address
+    const derivedId = !battery.id && !battery.name;
+    if (seenId !== undefined && !(derivedId && seenAddress !== undefined)) {
       ctx.addIssue({
         code: "custom",
         path: ["batteries", index, "id"],
         message: `"${id}" is used by battery ${seenId + 1} too`,
       });
     }
-    const seenAddress = addresses.get(key);
     if (seenAddress !== undefined) {
       ctx.addIssue({
         code: "custom",

@@ -56,6 +56,8 @@ export interface MosquittoOptions {
   tls?: boolean;
   /** Keep retained messages across restart() (persistence file in the temp dir). Default false. */
   persistence?: boolean;
+  /** More mosquitto.conf lines, e.g. a `connection` bridging this broker to another (docs/deploy.md). */
+  extraConfig?: readonly string[];
 }
 
 export interface RunningMosquitto {
@@ -154,6 +156,7 @@ function writeConfig(
     caFile = files.ca;
   }
   lines.push(`persistence ${options.persistence ? "true" : "false"}`, `persistence_location ${dir}/`);
+  lines.push(...(options.extraConfig ?? []));
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(conf, `${lines.join("\n")}\n`);
   return caFile === undefined ? { conf } : { conf, caFile };

@@ -97,6 +97,8 @@ const BAD_ENV: Record<string, string> = {
   BMS_DISCONNECT_BETWEEN_POLLS: "sometimes",
   BMS_ALLOW_CONTROL: "kinda",
   BMS_ADAPTER_GIVE_UP_AFTER: "soon",
+  BMS_BRIDGE_ID: "pi/garage",
+  BMS_BANK: "sometimes",
   LOG_LEVEL: "loud",
   LOG_JSON: "2",
 };
@@ -119,6 +121,8 @@ const BAD_FLAGS: Record<string, string[]> = {
   qos: ["--qos", "high"],
   maxConnections: ["--max-connections", "17"],
   adapterGiveUpAfter: ["--adapter-give-up-after", "0"],
+  bridgeId: ["--bridge-id", "pi garage"],
+  bank: ["--bank", "yes"],
   logLevel: ["--log-level", "verbose"],
 };
 /** Switches take no value (nothing malformed to give) and free-text flags accept any string. */
@@ -147,6 +151,9 @@ const BAD_FILE_KEYS: Array<[string, string]> = [
   ["bridge.hci", "bridge:\n  hci: 7"],
   ["bridge.energy_state_file", 'bridge:\n  energy_state_file: ""'],
   ["mqtt.queue_limit", "mqtt:\n  queue_limit: 0"],
+  ["mqtt.message_expiry", "mqtt:\n  message_expiry: 0"],
+  ["bridge.id", "bridge:\n  id: 'a+b'"],
+  ["bridge.bank", "bridge:\n  bank: never"],
   ["mqtt.qos", "mqtt:\n  qos: 1.5"],
   ["mqtt.tls", "mqtt:\n  tls: often"],
   ["mqtt.port", "mqtt:\n  port: '1883x'"],

@@ -49,7 +49,7 @@ function slowestPollMs(config: BridgeConfig): number {
  * MQTT 5 expiry of telemetry, of a battery's `online` and of the site's `online`.
  */
 export function offlineBoundS(config: BridgeConfig): number {
-  return defaultMessageExpiryS(slowestPollMs(config) / 1000);
+  return config.mqtt.messageExpiryS ?? defaultMessageExpiryS(slowestPollMs(config) / 1000);
 }
 
 /**

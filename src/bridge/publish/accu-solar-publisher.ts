@@ -90,6 +90,8 @@ export class AccuSolarPublisher implements BridgeFeature {
   readonly #retained = new Map<string, Set<string>>();
   readonly #unsubscribe: Array<() => void> = [];
   #work: Promise<void> = Promise.resolve();
+  /** Batteries whose `online` went out with their availability change, before the reading that proves it. */
+  readonly #justOnline = new Set<string>();
   #bankSeq = 0;
 
   constructor(ctx: PublisherContext, options: Partial<PublisherOptions> = {}) {
@@ -188,18 +190,20 @@ export class AccuSolarPublisher implements BridgeFeature {
   async #onReading({ reading, values }: Snapshot): Promise<void> {
     const formatted = formatValues(values);
     const { prefix } = this.#options;
-    const pending = [
+    const pending: Array<Promise<void>> = [];
+    // with an expiry, `online` lives as long as the values: re-said with each reading, before them (not
+    // by the reading that brought the battery online: its `online` just went out)
+    if (!this.#justOnline.delete(reading.batteryId) && this.#online.expiryFor(reading.time) !== undefined)
+      pending.push(
+        this.#online.publish(availabilityTopic(prefix, reading.batteryId), "online", reading.time),
+      );
+    pending.push(
       this.#sendSet(
         batterySet(prefix, reading, values, formatted, this.#options.bridgeId),
         reading.batteryId,
         reading.time,
       ),
-    ];
-    // with an expiry, `online` lives as long as the values: re-said with each reading
-    if (this.#online.expiryFor(reading.time) !== undefined)
-      pending.push(
-        this.#online.publish(availabilityTopic(prefix, reading.batteryId), "online", reading.time),
-      );
+    );
     if (!this.#severalBatteries && this.#publisher)
       pending.push(this.#sendPlain({ kind: "single", reading, values, formatted }));
     await Promise.all(pending);
@@ -208,6 +212,8 @@ export class AccuSolarPublisher implements BridgeFeature {
   }
 
   async #onAvailability(change: AvailabilityChange): Promise<void> {
+    if (change.state === "online") this.#justOnline.add(change.batteryId);
+    else this.#justOnline.delete(change.batteryId);
     const pending = [this.#sendAvailability(change.batteryId, change.state, change.time)];
     if (change.state === "offline") {
       this.#ctx.logger.info(`[${change.batteryId}] offline (${change.reason})`);
@@ -236,7 +242,14 @@ export class AccuSolarPublisher implements BridgeFeature {
     }
     this.#bankSeq += 1;
     const formatted = formatValues(plainBankValues(bank));
-    await this.#sendPlain({ kind: "bank", bank, formatted, seq: this.#bankSeq });
+    const { bridgeId } = this.#options;
+    await this.#sendPlain({
+      kind: "bank",
+      bank,
+      formatted,
+      seq: this.#bankSeq,
+      ...(bridgeId !== undefined && { bridgeId }),
+    });
   }
 
   async #sendPlain(source: PlainSource): Promise<void> {

@@ -79,7 +79,12 @@ export function plainBankValues(bank: Bank): BatteryValues {
 }
 
 /** The bank snapshot on the plain `status` topic when several batteries are configured. */
-export function bankStatus(bank: Bank, formatted: FormattedValues, seq: number): StatusJson {
+export function bankStatus(
+  bank: Bank,
+  formatted: FormattedValues,
+  seq: number,
+  bridgeId?: string,
+): StatusJson {
   const status: StatusJson = { ...formatted.accuSolarKeys, ...cellStatsJson(plainBankValues(bank)) };
   status.battery_id = "bank";
   // `cells` and the cell statistics above are this pack's (plainBankValues in topic-sets.ts)
@@ -90,5 +95,7 @@ export function bankStatus(bank: Bank, formatted: FormattedValues, seq: number):
   if (bank.offline.length > 0) status.batteries_offline = bank.offline;
   status.timestamp = new Date(bank.time).toISOString();
   status.seq = seq;
+  // which bridge of the site published this bank (the elected one)
+  if (bridgeId !== undefined) status.bridge = bridgeId;
   return status;
 }

@@ -52,13 +52,13 @@ export function batteryTelemetryTopics(prefix: string, batteryId: string): strin
 /** What the plain `<prefix>/battery/*` topics carry: the only configured battery, or the bank. */
 export type PlainSource =
   | { kind: "single"; reading: BatteryReading; values: BatteryValues; formatted: FormattedValues }
-  | { kind: "bank"; bank: Bank; formatted: FormattedValues; seq: number };
+  | { kind: "bank"; bank: Bank; formatted: FormattedValues; seq: number; bridgeId?: string };
 
 export function plainSet(prefix: string, source: PlainSource): TopicSet {
   const status =
     source.kind === "single"
       ? batteryStatus(source.reading, source.values, source.formatted)
-      : bankStatus(source.bank, source.formatted, source.seq);
+      : bankStatus(source.bank, source.formatted, source.seq, source.bridgeId);
   const health = source.kind === "single" ? source.values.health : source.bank.values.health;
   const topics = fieldTopics(prefix, undefined, source.formatted);
   // `<prefix>/system/health` is the worst health of the contributing batteries.

@@ -62,7 +62,9 @@ describe("AccuSolarPublisher with one battery", () => {
     const { bus, mqtt, publisher, start } = setup({ messageExpiryS: 30 }, true);
     await start();
     bus.emit("availability", online("1"));
-    bus.emit("reading", sampleReading());
+    // the reading that brought it online does not say it again; the next ones do, before their values
+    bus.emit("reading", sampleReading({ seq: 1 }));
+    bus.emit("reading", sampleReading({ seq: 2 }));
     bus.emit("availability", offline("1"));
     await publisher.whenIdle();
     expect(mqtt.publishesTo("accusolar/battery/1/availability")).toEqual([
@@ -70,6 +72,10 @@ describe("AccuSolarPublisher with one battery", () => {
       expect.objectContaining({ payload: "online", retain: true, messageExpirySeconds: 30 }),
       expect.objectContaining({ payload: "offline", retain: true, messageExpirySeconds: undefined }),
     ]);
+    const order = mqtt.publishes.map((p) => `${p.topic} ${p.payload}`);
+    const secondOnline = order.lastIndexOf("accusolar/battery/1/availability online");
+    const secondStatus = order.findLastIndex((t) => t.startsWith("accusolar/battery/1/status {"));
+    expect(secondOnline).toBeLessThan(secondStatus);
   });
 
   it("clears every retained telemetry topic, plain and per battery, when the battery goes offline", async () => {

@@ -127,8 +127,8 @@ describe("bms-bridge setup (prompt flow)", () => {
     expect(calls.installs).toEqual([]);
     const config = loads(files.get("bms-bridge.yaml") ?? "");
     expect(config.batteries.map((b) => [b.id, b.address])).toEqual([
-      ["1", "A5:C2:37:3C:76:D2"],
-      ["2", "A5:C2:37:3C:76:D3"],
+      ["a5c2373c76d2", "A5:C2:37:3C:76:D2"],
+      ["a5c2373c76d3", "A5:C2:37:3C:76:D3"],
     ]);
     expect(config.mqtt.url).toBe("mqtt://192.168.1.50:1883");
     expect(result.path).toBe("bms-bridge.yaml");
