@@ -99,6 +99,7 @@ const BAD_ENV: Record<string, string> = {
   BMS_ADAPTER_GIVE_UP_AFTER: "soon",
   BMS_BRIDGE_ID: "pi/garage",
   BMS_BANK: "sometimes",
+  BMS_MIRROR_HCI: "usb",
   LOG_LEVEL: "loud",
   LOG_JSON: "2",
 };
