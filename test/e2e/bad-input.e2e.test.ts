@@ -124,6 +124,7 @@ const BAD_FLAGS: Record<string, string[]> = {
   adapterGiveUpAfter: ["--adapter-give-up-after", "0"],
   bridgeId: ["--bridge-id", "pi garage"],
   bank: ["--bank", "yes"],
+  mirror: ["--mirror", "usb"],
   logLevel: ["--log-level", "verbose"],
 };
 /** Switches take no value (nothing malformed to give) and free-text flags accept any string. */
