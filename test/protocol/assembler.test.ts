@@ -177,6 +177,15 @@ describe("FrameAssembler", () => {
     }
   });
 
+  it("rejects a data field of exactly maxDataLength with a bad checksum as one run, then keeps going", () => {
+    const assembler = new FrameAssembler({ maxDataLength: 2 });
+    const corrupt = hex("DD 04 00 02 0D 78 FF 7A 77");
+    expect(summary([...assembler.push(concat(corrupt, ACK)), ...assembler.end()])).toEqual([
+      "invalid:checksum dd0400020d78ff7a77",
+      "ack dde10000000077",
+    ]);
+  });
+
   it("accepts a data field of exactly maxDataLength and rejects one byte more", () => {
     const assembler = new FrameAssembler({ maxDataLength: 2 });
     expect(summary(assembler.push(CELL_0D77))).toEqual(["response dd0400020d77ff7a77"]);
