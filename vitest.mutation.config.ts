@@ -12,7 +12,11 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 60_000,
-    include: ["test/protocol/**/*.test.ts", "test/bridge/**/*.test.ts", "test/util/**/*.test.ts"],
+    // the protocol's mutants are for the protocol's own tests; the bridge core's for the bridge's
+    include:
+      process.env.MUTATION_SCOPE === "bridge"
+        ? ["test/bridge/**/*.test.ts", "test/util/**/*.test.ts"]
+        : ["test/protocol/**/*.test.ts"],
     exclude: [
       ...configDefaults.exclude,
       "test/**/*.e2e.test.ts",
