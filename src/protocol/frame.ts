@@ -61,7 +61,8 @@ export function encodeModuleFrame(cmd: number, data: Uint8Array): Uint8Array {
   const frame = new Uint8Array(data.length + MODULE_OVERHEAD);
   frame.set([MODULE_START, MODULE_SECOND, cmd, data.length]);
   frame.set(data, 4);
-  frame[frame.length - 1] = moduleChecksum(frame.subarray(2, frame.length - 1));
+  const sumAt = frame.length - 1;
+  frame[sumAt] = moduleChecksum(frame.subarray(2, sumAt));
   return frame;
 }
 

@@ -22,8 +22,9 @@ export function parseHex(text: string): Decoded<Uint8Array> {
   }
   if (digits.length % 2 !== 0)
     return fail(`odd number of hex digits (${digits.length}); each byte needs two`);
-  const bytes = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  const bytes = Uint8Array.from({ length: digits.length / 2 }, (_, i) =>
+    Number.parseInt(digits.slice(2 * i, 2 * i + 2), 16),
+  );
   return { ok: true, value: bytes };
 }
 

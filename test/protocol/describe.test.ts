@@ -42,6 +42,16 @@ describe("describeItem (decode --json contract)", () => {
     expect(describeItem(response(0xfa, hex("01 02 03")))).toMatchObject({ data_hex: "01 02 03" });
   });
 
+  it("describes a write ack by its register and status alone", () => {
+    expect(describeItem(response(0xe1, new Uint8Array()))).toEqual({
+      kind: "ack",
+      hex: "DD E1 00 00 00 00 77",
+      register: 0xe1,
+      status: 0,
+      valid: true,
+    });
+  });
+
   it("gives no cell statistics for an empty 0x04 reply", () => {
     // a 0x04 reply with data must have >0 bytes to be a "response"; an empty one is an ack-shaped frame
     const frame: ResponseFrame = { ...response(0x04, new Uint8Array()), kind: "response" };

@@ -69,14 +69,22 @@ describe("encodeResponse", () => {
 
   it("refuses values that do not fit a byte or a 255-byte data field", () => {
     const tooLong = () => encodeResponse(0x04, 0, new Uint8Array(256));
-    expect(tooLong).toThrow(/255/);
-    expect(() => encodeResponse(0x100, 0, new Uint8Array())).toThrow(/byte/);
-    expect(() => encodeResponse(0x03, -1, new Uint8Array())).toThrow(/byte/);
+    expect(tooLong).toThrow(/^frame data is 256 bytes; the length byte allows 255$/);
+    expect(() => encodeResponse(0x100, 0, new Uint8Array())).toThrow(
+      /^register must be a byte \(0-255\), got 256$/,
+    );
+    expect(() => encodeResponse(0x03, -1, new Uint8Array())).toThrow(/^register\/status must be a byte/);
+    let thrown: unknown;
     try {
       tooLong();
     } catch (error) {
-      expect(isBmsError(error, "ENCODE_INVALID")).toBe(true);
+      thrown = error;
     }
+    expect(isBmsError(thrown, "ENCODE_INVALID")).toBe(true);
+    expect(thrown).toMatchObject({ context: { length: 256 } });
+    expect(() => encodeResponse(0x100, 0, new Uint8Array())).toThrow(
+      expect.objectContaining({ context: { value: 256 } }),
+    );
   });
 });
 
@@ -92,7 +100,7 @@ describe("module frames (FF AA, jbd-protocol §8)", () => {
   });
 
   it("refuses a command that is not a byte and data longer than 255 bytes", () => {
-    expect(() => encodeModuleFrame(256, new Uint8Array())).toThrow(/byte/);
+    expect(() => encodeModuleFrame(256, new Uint8Array())).toThrow(/^module command must be a byte/);
     expect(() => encodeModuleFrame(1, new Uint8Array(256))).toThrow(/255/);
   });
 });

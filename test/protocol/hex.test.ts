@@ -24,4 +24,16 @@ describe("parseHex", () => {
     const bad = parseHex("DD A5 zz");
     expect(!bad.ok && bad.error.message).toMatch(/not a hex digit: "z"/);
   });
+
+  it("shows the six digits either side of a bad character in a long paste", () => {
+    const bad = parseHex("00 11 22 33 44 55 66 77 G8 99 AA BB CC DD EE FF");
+    expect(!bad.ok && bad.error.message).toBe('not a hex digit: "G" (in "556677G899AA")');
+    const early = parseHex("0G 11 22 33 44 55");
+    expect(!early.ok && early.error.message).toBe('not a hex digit: "G" (in "0G11223")');
+  });
+
+  it("takes 0x only as a token's prefix, not inside it", () => {
+    const inside = parseHex("DD0xA5");
+    expect(!inside.ok && inside.error.message).toMatch(/not a hex digit: "x"/);
+  });
 });

@@ -12,5 +12,6 @@ describe("response status codes", () => {
 
   it("describes any other status as unknown instead of failing", () => {
     expect(describeStatus(0x9c)).toEqual({ name: "unknown_status", meaning: "unknown status 0x9c" });
+    expect(describeStatus(0x05).meaning).toBe("unknown status 0x05");
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { cellStats, healthForSpread, powerW, socFromCapacity } from "../../src/protocol/telemetry.js";
+import {
+  cellStats,
+  healthForSpread,
+  isWorseHealth,
+  powerW,
+  socFromCapacity,
+  softwareVersionText,
+  worstHealth,
+} from "../../src/protocol/telemetry.js";
 
 describe("telemetry helpers", () => {
   it("computes power with the current's sign (seed log: 13.45 V x 9.93 A = 133.6 W)", () => {
@@ -33,5 +41,47 @@ describe("telemetry helpers", () => {
     expect(socFromCapacity(105.79, 100)).toBe(100);
     expect(socFromCapacity(-1, 100)).toBe(0);
     expect(socFromCapacity(10, 0)).toBeUndefined();
+  });
+
+  it("gives one cell's statistics, and names the first of equal cells", () => {
+    expect(cellStats([3301])).toEqual({
+      minMv: 3301,
+      maxMv: 3301,
+      meanMv: 3301,
+      spreadMv: 0,
+      minCell: 1,
+      maxCell: 1,
+    });
+    expect(cellStats([3300, 3350, 3350, 3300])).toMatchObject({ minCell: 1, maxCell: 2 });
+  });
+
+  it("leaves 0 mV cells out with skipZero, still counting indices over every reported cell", () => {
+    const cells = [3300, 0, 3200, 3400];
+    expect(cellStats(cells, { skipZero: true })).toEqual({
+      minMv: 3200,
+      maxMv: 3400,
+      meanMv: 3300,
+      spreadMv: 200,
+      minCell: 3,
+      maxCell: 4,
+    });
+    expect(cellStats(cells)).toMatchObject({ minMv: 0, minCell: 2, spreadMv: 3400 });
+    expect(cellStats([0, 0], { skipZero: true })).toBeUndefined();
+  });
+
+  it("ranks health Critical over Warning over Normal, and finds the worst of several", () => {
+    expect(isWorseHealth("Critical", "Warning")).toBe(true);
+    expect(isWorseHealth("Warning", "Normal")).toBe(true);
+    expect(isWorseHealth("Warning", "Warning")).toBe(false);
+    expect(isWorseHealth("Normal", "Critical")).toBe(false);
+    expect(worstHealth(["Normal", "Critical", "Warning"])).toBe("Critical");
+    expect(worstHealth(["Warning", "Normal"])).toBe("Warning");
+    expect(worstHealth(["Normal"])).toBe("Normal");
+    expect(worstHealth([])).toBeUndefined();
+  });
+
+  it("reads the software version byte as two nibbles", () => {
+    expect(softwareVersionText(0x10)).toBe("1.0");
+    expect(softwareVersionText(0x2b)).toBe("2.11");
   });
 });

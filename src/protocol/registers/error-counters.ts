@@ -53,8 +53,9 @@ export function decodeErrorCounters(data: Uint8Array): Decoded<ErrorCounters> {
 /** 24 bytes when `system_restart` is given, else 22; a missing basic counter is sent as 0. */
 export function encodeErrorCounters(value: ErrorCounters): Uint8Array {
   const words = value.counters.system_restart === undefined ? SHORT_LENGTH / 2 : LONG_LENGTH / 2;
-  const out = new Uint8Array(words * 2);
-  ERROR_COUNTER_NAMES.slice(0, words).forEach((name, word) => {
+  const names = ERROR_COUNTER_NAMES.slice(0, words);
+  const out = new Uint8Array(names.length * 2);
+  names.forEach((name, word) => {
     putU16(out, 2 * word, toWire(name, value.counters[name] ?? 0, 1, 0, U16_MAX));
   });
   return out;

@@ -6,13 +6,12 @@ export function bytesToText(bytes: Uint8Array): string {
 }
 
 export function textToBytes(text: string, maxLength: number): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
+  const out = Uint8Array.from(text, (char) => {
+    const code = char.charCodeAt(0);
     if (code > 0xff)
-      throw new BmsError("ENCODE_INVALID", `character ${JSON.stringify(text[i])} is not one byte`);
-    out[i] = code;
-  }
+      throw new BmsError("ENCODE_INVALID", `character ${JSON.stringify(char)} is not one byte`);
+    return code;
+  });
   if (out.length > maxLength) {
     throw new BmsError("ENCODE_INVALID", `text is ${out.length} bytes; at most ${maxLength} fit`);
   }

@@ -190,6 +190,71 @@ describe("encodeBasicInfo", () => {
     expect(() => encodeBasicInfo({ ...decoded.value, temperaturesC: new Array(256).fill(0) })).toThrow(/255/);
   });
 
+  it("names the field that is not a finite number, in the message and the error's context", () => {
+    const decoded = decodeBasicInfo(DATA_4S);
+    if (!decoded.ok) throw decoded.error;
+    const base = {
+      ...decoded.value,
+      extension: { humidityPct: 40, alarmRaw: 0, fullChargeAh: 280, remainingAh: 140, balanceCurrentRaw: 0 },
+    };
+    const top = [
+      "voltageV",
+      "currentA",
+      "remainingAh",
+      "nominalAh",
+      "cycles",
+      "productionDateRaw",
+      "balanceRaw",
+      "protectionRaw",
+      "softwareVersionRaw",
+      "socPct",
+      "fetRaw",
+      "cellCount",
+    ] as const;
+    const ext = ["humidityPct", "alarmRaw", "fullChargeAh", "remainingAh", "balanceCurrentRaw"] as const;
+    const cases: Array<[string, Parameters<typeof encodeBasicInfo>[0]]> = [
+      ...top.map((field): [string, typeof base] => [field, { ...base, [field]: Number.NaN }]),
+      ...ext.map((field): [string, typeof base] => [
+        field,
+        { ...base, remainingAh: 1, extension: { ...base.extension, [field]: Number.NaN } },
+      ]),
+      ["temperaturesC", { ...base, temperaturesC: [20, Number.POSITIVE_INFINITY] }],
+    ];
+    for (const [field, fields] of cases) {
+      let thrown: unknown;
+      try {
+        encodeBasicInfo(fields);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, field).toMatchObject({ code: "ENCODE_INVALID", context: { field } });
+      expect((thrown as Error).message, field).toMatch(new RegExp(`^${field} must be a finite number`));
+    }
+  });
+
+  it("reads each FET's state from its own bit of the FET byte", () => {
+    const states = [0x00, 0x01, 0x02, 0x03].map((fetRaw) => {
+      const data = DATA_4S.slice();
+      data[20] = fetRaw;
+      const decoded = decodeBasicInfo(data);
+      return decoded.ok && [decoded.value.chargeFetOn, decoded.value.dischargeFetOn];
+    });
+    expect(states).toEqual([
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]);
+  });
+
+  it("encodes 255 NTCs, the most the count byte can say", () => {
+    const decoded = decodeBasicInfo(DATA_4S);
+    if (!decoded.ok) throw decoded.error;
+    const data = encodeBasicInfo({ ...decoded.value, temperaturesC: new Array(255).fill(25) });
+    const back = decodeBasicInfo(data);
+    expect(back.ok && back.value.temperaturesC).toHaveLength(255);
+  });
+
   it("round-trips every data field over the whole wire value space", () => {
     const field = fc
       .record({

@@ -20,6 +20,18 @@ describe("EEPROM strings (0xA0-0xA2)", () => {
     }
   });
 
+  it("says how many bytes were announced and how many followed", () => {
+    const cases: Array<[Uint8Array, string]> = [
+      [new Uint8Array(), "EEPROM string announces no bytes but 0 follow"],
+      [hex("03 41 42"), "EEPROM string announces 3 bytes but 2 follow"],
+    ];
+    for (const [data, message] of cases) {
+      const result = decodeEepromString(data);
+      expect(!result.ok && result.error.message).toBe(message);
+      expect(!result.ok && result.error.context).toEqual({ length: data.length });
+    }
+  });
+
   it("encodes with the inner length byte and round-trips any text up to 254 bytes", () => {
     expect(encodeEepromString({ text: "DGJBD" })).toEqual(hex("05 44 47 4A 42 44"));
     expect(() => encodeEepromString({ text: "x".repeat(255) })).toThrow(/254/);
