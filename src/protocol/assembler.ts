@@ -72,6 +72,7 @@ export class FrameAssembler {
   push(chunk: Uint8Array): AssemblerItem[] {
     // With nothing pending the caller's chunk is read in place; it is not ours, so whatever we keep or
     // hand out from it is copied. A concatenation is ours and never written again, so views into it are safe.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: copying a chunk we could read in place changes no item (pending is then empty and proofResume 1)
     const owned = this.pending.length > 0;
     const buffer = owned ? concat(this.pending, chunk) : chunk;
     const take = owned ? subarrayOf : sliceOf;
@@ -112,6 +113,7 @@ export class FrameAssembler {
       }
     }
     if (junkFrom >= 0) items.push(invalid("junk", take(buffer, junkFrom, start)));
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: at the end, an empty slice pends exactly like EMPTY (a later push rescans from 1 either way)
     if (start < buffer.length) {
       this.pending = take(buffer, start, buffer.length);
       this.proofResume = Math.max(1, this.proofResume - start);
