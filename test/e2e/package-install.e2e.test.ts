@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { labUnavailableReason } from "../../scripts/vble/lab.js";
+import { BRIDGE_NODE_FLAGS } from "../../src/service/node-flags.js";
 import { REPO_ROOT } from "../support/repo-root.js";
 import { spawnWatched, type WatchedProcess } from "../support/watched-process.js";
 import { type PackedInstall, packAndInstallGlobally } from "./support/packed-install.js";
@@ -172,7 +173,8 @@ describe("the installed commands", () => {
       "pi",
     ]);
     expect(code).toBe(0);
-    expect(stdout).toContain(`\nExecStart=${process.execPath} ${installed.bin("bms-bridge")} run\n`);
+    const flags = BRIDGE_NODE_FLAGS.join(" ");
+    expect(stdout).toContain(`\nExecStart=${process.execPath} ${flags} ${installed.bin("bms-bridge")} run\n`);
   });
 
   it("scan loads the installed native BLE modules (this machine has no adapter: a clear failure)", async () => {
