@@ -5,6 +5,7 @@ import { decodeSection } from "./decode.js";
 import { fuzzSection } from "./fuzz.js";
 import { latencySection } from "./latency.js";
 import { scaleSection } from "./scale.js";
+import { siteSection } from "./site.js";
 import { startupSection } from "./startup.js";
 import type { BenchSection } from "./types.js";
 
@@ -16,4 +17,5 @@ export const SECTIONS: BenchSection[] = [
   latencySection,
   startupSection,
   scaleSection,
+  siteSection,
 ];
