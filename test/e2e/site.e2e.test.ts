@@ -147,6 +147,11 @@ describe.skipIf(skip !== undefined)("a site of four bridges on one Mosquitto", (
     expect(telemetry).toEqual([]);
     const online = [...state].filter(([t, m]) => t.endsWith("/availability") && m.payload === "online");
     expect(online).toEqual([]);
+    const linkOnline = [...state].filter(
+      ([t, m]) =>
+        t.endsWith("/link") && (JSON.parse(m.payload) as { availability?: string }).availability === "online",
+    );
+    expect(linkOnline).toEqual([]);
     expect(state.get("accusolar/bridge/state")?.payload).toBe("offline");
     expect(BRIDGES.map((id) => state.get(`accusolar/bridge/${id}/state`)?.payload)).toEqual(
       BRIDGES.map(() => "offline"),

@@ -84,22 +84,23 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
   const off: Array<() => void> = [];
   let timer: TimerHandle | undefined;
 
-  const publishBattery = (batteryId: string): void => {
+  const publishBattery = (batteryId: string, stopping = false): Promise<void> | undefined => {
     const battery = ctx.state.store.get(batteryId);
-    if (!battery) return;
+    if (!battery) return undefined;
     const report = {
       ...battery.link.health(),
-      availability: battery.availability ?? "unknown",
+      // a stopping bridge reads it no more: its last report must not say `online`
+      availability: stopping ? "offline" : (battery.availability ?? "unknown"),
       timestamp: new Date(ctx.clock.now()).toISOString(),
     };
-    void topics.publish(batteryTopic(options.prefix, batteryId, "link"), JSON.stringify(report));
+    return topics.publish(batteryTopic(options.prefix, batteryId, "link"), JSON.stringify(report));
   };
   const publishBridge = (): void => {
     const report = bridgeHealthJson(ctx.health, ctx.clock.now());
     void topics.publish(`${options.prefix}/bridge/health`, JSON.stringify(report));
   };
   const publishAll = (): void => {
-    for (const battery of ctx.state.store.all()) publishBattery(battery.batteryId);
+    for (const battery of ctx.state.store.all()) void publishBattery(battery.batteryId);
     publishBridge();
   };
   const tick = (): void => {
@@ -112,7 +113,7 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
     name: "link-health",
     async start() {
       off.push(
-        ctx.bus.on("availability", (change) => publishBattery(change.batteryId)),
+        ctx.bus.on("availability", (change) => void publishBattery(change.batteryId)),
         ctx.bus.on("adapter", publishBridge),
         ctx.mqtt.onConnect(publishAll),
       );
@@ -123,6 +124,9 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
     async stop() {
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       for (const unsubscribe of off.splice(0)) unsubscribe();
+      if (!ctx.mqtt.connected) return;
+      const known = ctx.state.store.all().filter((b) => b.availability !== undefined);
+      await Promise.all(known.map((b) => publishBattery(b.batteryId, true)));
     },
   };
 }

@@ -98,6 +98,17 @@ describe("the link-health feature", () => {
     await feature.stop();
   });
 
+  it("leaves a last report saying offline for each battery it read when the bridge stops", async () => {
+    const { bus, clock, mqtt, feature, json } = await setup();
+    bus.emit("availability", { batteryId: "1", state: "online", reason: "reading ok", time: clock.now() });
+    await flush();
+    expect(json("accusolar/battery/1/link")).toMatchObject({ availability: "online" });
+    await feature.stop();
+    expect(json("accusolar/battery/1/link")).toMatchObject({ availability: "offline" });
+    // battery 2 was never heard of: no report invented for it
+    expect(mqtt.retainedPayload("accusolar/battery/2/link")).toBeUndefined();
+  });
+
   it("publishes a battery's report at once when its availability changes, and the bridge's when an adapter does", async () => {
     const { bus, clock, poll, json } = await setup();
     poll("2", false, {
