@@ -151,6 +151,7 @@ const BAD_FILE_KEYS: Array<[string, string]> = [
   ["bridge.backoff_max", "bridge:\n  backoff_max: 0"],
   ["bridge.jitter", "bridge:\n  jitter: 0.9"],
   ["bridge.hci", "bridge:\n  hci: 7"],
+  ["mirror[0]", "mirror:\n  - usb"],
   ["bridge.energy_state_file", 'bridge:\n  energy_state_file: ""'],
   ["mqtt.queue_limit", "mqtt:\n  queue_limit: 0"],
   ["mqtt.message_expiry", "mqtt:\n  message_expiry: 0"],
