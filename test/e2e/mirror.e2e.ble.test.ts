@@ -86,7 +86,8 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
         if (topic.endsWith("/availability")) availability = payload.toString();
         else if (payload.length > 0) statuses.push(JSON.parse(payload.toString()) as Status);
       });
-      await client.subscribeAsync(["accusolar/battery/status", "accusolar/battery/1/availability"]);
+      // the battery's id comes from its address: any battery's availability (there is one)
+      await client.subscribeAsync(["accusolar/battery/status", "accusolar/battery/+/availability"]);
 
       const bridge = start("bms-bridge.ts", [
         "run",
