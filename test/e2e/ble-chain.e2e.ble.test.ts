@@ -95,8 +95,11 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
         "--no-ha-discovery",
       ]);
       children.push(bridge);
-      for (const [i, address] of addresses.entries()) {
-        await bridge.waitFor(new RegExp(`Battery ${i + 1} \\(${address}\\): connected`), 20_000);
+      for (const address of addresses) {
+        await bridge.waitFor(
+          new RegExp(`Battery ${idFromAddress(address)} \\(${address}\\): connected`),
+          20_000,
+        );
       }
       await bridge.waitFor(/Published → /, 20_000);
 
@@ -119,3 +122,8 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
     }, 90_000);
   },
 );
+
+/** Battery ids come from the address when none is configured (docs/mqtt.md). */
+function idFromAddress(address: string): string {
+  return address.replaceAll(":", "").toLowerCase();
+}
