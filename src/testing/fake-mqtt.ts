@@ -1,7 +1,8 @@
 /**
  * FakeMqtt: an in-memory MqttPort that records every publish and keeps the broker's retained state the way
  * a broker would (an empty retained payload deletes it, [MQTT-3.3.1-10]). Tests drive connects with
- * `connect()`/`disconnect()` and deliver inbound messages with `deliver()`.
+ * `connect()`/`disconnect()`, deliver inbound messages with `deliver()` and, with `roundTrips`, complete
+ * `sync()` round trips with `roundTrip()`.
  */
 
 import type {
@@ -26,12 +27,32 @@ export class FakeMqtt implements MqttPort {
   readonly retained = new Map<string, RecordedPublish>();
   connected: boolean;
   supportsMessageExpiry: boolean;
+  /**
+   * With `roundTrips`: a round trip through the broker that completes only when the test calls
+   * `roundTrip()` (having delivered what a broker would have by then). Without: absent, as on a port that
+   * delivers synchronously.
+   */
+  sync?: () => Promise<void>;
   readonly #connectListeners = new Set<() => void>();
   readonly #subscriptions = new Set<{ filter: string; handler: MqttMessageHandler }>();
+  readonly #roundTrips: Array<() => void> = [];
 
-  constructor(options: { connected?: boolean; mqtt5?: boolean } = {}) {
+  constructor(options: { connected?: boolean; mqtt5?: boolean; roundTrips?: boolean } = {}) {
     this.connected = options.connected ?? true;
     this.supportsMessageExpiry = options.mqtt5 ?? false;
+    if (options.roundTrips) this.sync = () => new Promise<void>((resolve) => this.#roundTrips.push(resolve));
+  }
+
+  /** Round trips (`sync()` calls) waiting for `roundTrip()`. */
+  get pendingRoundTrips(): number {
+    return this.#roundTrips.length;
+  }
+
+  /** Completes every pending `sync()`; returns how many. */
+  roundTrip(): number {
+    const waiting = this.#roundTrips.splice(0);
+    for (const resolve of waiting) resolve();
+    return waiting.length;
   }
 
   async publish(topic: string, payload: string | Buffer, options: MqttPublishOptions = {}): Promise<void> {

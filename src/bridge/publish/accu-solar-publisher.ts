@@ -144,7 +144,8 @@ export class AccuSolarPublisher implements BridgeFeature {
       if (this.#options.clearOnOffline) pending.push(this.#clearAll(state.batteryId));
     }
     const { bank, site } = this.#ctx.state;
-    if (this.#options.clearOnOffline && bank.publisher && !site.successorOnline)
+    // elected counts even before it had read the site: the previous publisher's plain topics are retained
+    if (this.#options.clearOnOffline && (bank.publisher || site.bankPublisher) && !site.successorOnline)
       pending.push(this.#clearAll(""));
     await Promise.all(pending);
   }

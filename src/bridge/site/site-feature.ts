@@ -7,11 +7,16 @@
  *   when anything else says otherwise, and on MQTT 5 with an expiry refreshed well within it, so the site
  *   state outlives no bridge by more than the offline bound; a clean stop says `offline` only when no other
  *   bridge is online (no will on it: one bridge dying must not take the site offline);
- * - it reads the other bridges' state and info and their batteries' availability and status into the
- *   SiteView (the election and the remote bank members), and tells the bank tracker (`site` events);
+ * - it reads the other bridges' state and info into the SiteView (the election: O(bridges) messages);
+ * - only while elected (the bank publisher, or `bank: always`) it also reads every battery's availability
+ *   and status (the remote bank members: B × N messages a second on a big site, which the other bridges
+ *   must not pay); after subscribing it waits for a round trip through the broker, so the retained
+ *   statuses have arrived, before it publishes a bank (`site` role event); losing the election
+ *   unsubscribes and forgets them;
  * - as the bank publisher, it marks a dead bridge's batteries `offline` (and clears their telemetry), so
  *   an MQTT 3.1.1 broker, which has no expiry, does not keep them live either;
- * - a battery id another bridge also publishes is reported (a warning line and the bridge health).
+ * - a battery id another bridge also publishes is reported (a warning line and the bridge health): every
+ *   bridge subscribes to its own batteries' status topics for that, O(own batteries).
  */
 import type { BankMode } from "../../config/schema.js";
 import type { Logger } from "../../log/logger.js";
@@ -19,7 +24,13 @@ import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { EventBus } from "../event-bus.js";
 import type { MqttPort } from "../mqtt/port.js";
 import { RetainedTopics } from "../mqtt/retained.js";
-import { availabilityTopic, bridgeInfoTopic, bridgeStateTopic } from "../mqtt/topics.js";
+import {
+  availabilityTopic,
+  batteryTopic,
+  bridgeInfoTopic,
+  bridgeStateTopic,
+  STATUS_FIELD,
+} from "../mqtt/topics.js";
 import { batteryTelemetryTopics } from "../publish/topic-sets.js";
 import type { BridgeState } from "../state/bridge-state.js";
 import type { BridgeFeature } from "../types.js";
@@ -58,14 +69,20 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
     { qos: options.qos, messageExpiryS: options.offlineBoundS },
   );
   const unsubscribers: Array<() => Promise<void> | void> = [];
+  const own = new Set(options.batteryIds);
   let refresh: TimerHandle | undefined;
   let stopping = false;
-  let publisher = view.bankPublisher;
+  /** What the last `role` event said: this bridge publishes the bank (view.publishingBank). */
+  let publisher = view.publishingBank;
+  /** The subscriptions to every battery's availability and status, held while elected. */
+  let remote: Array<() => Promise<void>> | undefined;
+  /** Subscribing and unsubscribing in turn, so a quick loss and regain of the election cannot interleave. */
+  let remoteWork: Promise<void> = Promise.resolve();
 
   const sayOnline = () => void siteOnline.publish(siteTopic, "online", ctx.clock.now());
 
-  const checkRole = (): void => {
-    const now = view.bankPublisher;
+  const announceRole = (): void => {
+    const now = view.publishingBank;
     if (now === publisher) return;
     publisher = now;
     log.info(
@@ -76,12 +93,46 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
     ctx.bus.emit("site", { kind: "role", bankPublisher: now });
   };
 
-  /** The bank publisher says a dead bridge's batteries are offline: nothing it read stays live. */
+  /** Elected: read every battery (fresh, then one round trip) before publishing; not elected: stop reading. */
+  const followElection = (): void => {
+    remoteWork = remoteWork.then(applyElection).catch((error: Error) => {
+      log.warn(`site subscriptions: ${error.message}`);
+    });
+  };
+
+  const applyElection = async (): Promise<void> => {
+    const elected = !stopping && view.bankPublisher;
+    if (elected && remote === undefined) {
+      const held: Array<() => Promise<void>> = [];
+      remote = held;
+      held.push(
+        ...(await Promise.all([
+          ctx.mqtt.subscribe(`${prefix}/battery/+/availability`, onAvailability),
+          ctx.mqtt.subscribe(`${prefix}/battery/+/status`, onStatus),
+        ])),
+      );
+      // the retained availability and statuses arrive before this returns: only then is the site complete
+      await ctx.mqtt.sync?.();
+      // disconnected meanwhile, nothing came back: the reconnect's round trip completes it (onConnect)
+      if (remote === held && ctx.mqtt.connected) view.remoteRead();
+    } else if (!elected && remote !== undefined) {
+      const held = remote;
+      remote = undefined;
+      await Promise.all(held.map((off) => off()));
+      view.forgetRemote();
+    }
+    if (!stopping) announceRole();
+  };
+
+  /** The elected bridge says a dead bridge's batteries are offline: nothing it read stays live. */
   const markGone = (bridgeId: string): void => {
-    const gone = view.batteriesOf(bridgeId).filter((id) => view.availability(id, "offline"));
+    const listed = view.batteriesOf(bridgeId);
+    const changed = listed.filter((id) => view.availability(id, "offline"));
+    // not reading every battery, the view cannot tell which were already offline: all of them are gone
+    const gone = remote === undefined ? listed : changed;
     if (gone.length === 0) return;
     log.info(`bridge ${bridgeId} is offline: its batteries ${gone.join(", ")} no longer count in the bank`);
-    if (!publisher) return;
+    if (!view.bankPublisher) return;
     for (const id of gone) {
       void topics.publish(availabilityTopic(prefix, id), "offline");
       for (const topic of batteryTelemetryTopics(prefix, id)) void topics.clear(topic);
@@ -91,7 +142,7 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
   const onBridgeState = (topic: string, payload: Buffer): void => {
     const bridgeId = levelOf(topic, 2);
     if (!view.bridgeState(bridgeId, payload.toString())) return;
-    checkRole();
+    followElection();
     if (payload.toString() !== "online") {
       markGone(bridgeId);
       ctx.bus.emit("site", { kind: "offline" });
@@ -104,23 +155,31 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
     } catch {
       return; // cleared, or not ours
     }
-    checkRole();
+    followElection();
   };
 
   const onAvailability = (topic: string, payload: Buffer): void => {
     const batteryId = levelOf(topic, 2);
-    if (!view.availability(batteryId, payload.toString())) return;
+    // `remote` is dropped before the handler: a message in between must not refill a forgotten view
+    if (remote === undefined || !view.availability(batteryId, payload.toString())) return;
     ctx.bus.emit(
       "site",
       payload.toString() === "online" ? { kind: "battery", batteryId } : { kind: "offline", batteryId },
     );
   };
 
+  /** Another bridge's battery (the elected bridge's subscription; its own ids: `onOwnStatus`). */
   const onStatus = (topic: string, payload: Buffer): void => {
     const batteryId = levelOf(topic, 2);
-    const collision = view.status(batteryId, payload, ctx.clock.now());
+    if (remote === undefined || own.has(batteryId)) return;
+    view.status(batteryId, payload, ctx.clock.now());
+    ctx.bus.emit("site", { kind: "battery", batteryId });
+  };
+
+  /** One of this bridge's ids: its own status echoed, or another bridge's under the same id (a collision). */
+  const onOwnStatus = (topic: string, payload: Buffer): void => {
+    const collision = view.status(levelOf(topic, 2), payload, ctx.clock.now());
     if (collision) reportCollision(collision);
-    else if (!options.batteryIds.includes(batteryId)) ctx.bus.emit("site", { kind: "battery", batteryId });
   };
 
   const reportCollision = ({ batteryId, bridgeId, address }: Collision): void => {
@@ -137,24 +196,35 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
     // the retained state of the subscriptions arrives before this returns: only then elect
     await ctx.mqtt.sync?.();
     view.settle();
-    checkRole();
+    // every subscription is made again on a reconnect, the remote ones too: their statuses are here now
+    if (remote !== undefined && ctx.mqtt.connected) view.remoteRead();
+    followElection();
+    await remoteWork;
   };
 
   return {
     name: "site",
     async start() {
       view.expectFeed();
-      if (ctx.mqtt.sync === undefined) view.settle(); // a port that delivers synchronously (FakeMqtt)
-      publisher = view.bankPublisher;
+      const synchronous = ctx.mqtt.sync === undefined; // a port that delivers synchronously (FakeMqtt)
+      if (synchronous) view.settle();
       const subscriptions: Array<[string, (topic: string, payload: Buffer) => void]> = [
         [siteTopic, (_t, payload) => !stopping && payload.toString() !== "online" && sayOnline()],
         [`${prefix}/bridge/+/state`, onBridgeState],
         [`${prefix}/bridge/+/info`, onInfo],
-        [`${prefix}/battery/+/availability`, onAvailability],
-        [`${prefix}/battery/+/status`, onStatus],
+        ...options.batteryIds.map((id): [string, typeof onOwnStatus] => [
+          batteryTopic(prefix, id, STATUS_FIELD),
+          onOwnStatus,
+        ]),
       ];
       for (const [filter, handler] of subscriptions)
         unsubscribers.push(await ctx.mqtt.subscribe(filter, handler));
+      if (synchronous) {
+        // elected at once, as before sites read the broker: no role event for the start itself
+        followElection();
+        await remoteWork;
+        publisher = view.publishingBank;
+      }
       unsubscribers.push(ctx.mqtt.onConnect(() => void onConnect()));
       if (ctx.mqtt.connected) void onConnect();
       const everyMs = Math.max(1000, (options.offlineBoundS * 1000) / 3);
@@ -169,6 +239,8 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
     async stop() {
       stopping = true;
       if (refresh !== undefined) ctx.clock.clearTimeout(refresh);
+      followElection(); // not elected once stopping: the remote subscriptions go too
+      await remoteWork;
       for (const off of unsubscribers.splice(0)) await off();
       if (ctx.mqtt.connected && view.otherBridgesOnline.length === 0)
         await topics.publish(siteTopic, "offline");

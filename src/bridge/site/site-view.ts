@@ -4,7 +4,8 @@
  * remote battery's `<prefix>/battery/<id>/availability` and `/status`. PURE (no MQTT, no clock).
  *
  * It answers three questions (docs/mqtt.md "Several bridges on one site"):
- * - who publishes the site bank (the election: `bankPublisher`);
+ * - who publishes the site bank (the election: `bankPublisher`; `publishingBank` once this bridge, elected,
+ *   has also read the other bridges' batteries: only the elected bridge subscribes to them);
  * - which remote batteries count in it (online, with a status, read by a bridge that is online), each once:
  *   a battery this bridge reads itself is never also counted from the broker;
  * - whether another bridge claims one of this bridge's battery ids (a collision, reported, never shared).
@@ -48,6 +49,8 @@ export class SiteView {
   readonly #own: ReadonlySet<string>;
   /** False until the broker's retained state was read once (site-feature.ts); undefined = no broker feed. */
   #settled: boolean | undefined;
+  /** False until the other bridges' batteries were read (subscribed, round trip done); undefined = no feed. */
+  #remoteRead: boolean | undefined;
 
   constructor(selfId: string, selfBank: BankMode, ownBatteryIds: readonly string[]) {
     this.selfId = selfId;
@@ -58,6 +61,7 @@ export class SiteView {
   /** A broker feed is attached: the election waits until `settle()` (the retained state was read). */
   expectFeed(): void {
     this.#settled ??= false;
+    this.#remoteRead ??= false;
   }
 
   settle(): void {
@@ -112,6 +116,28 @@ export class SiteView {
     const online = [...this.#bridges].filter(([, b]) => b.online);
     if (online.some(([, b]) => b.bank === "always")) return false;
     return online.every(([id, b]) => b.bank === "off" || id > this.selfId);
+  }
+
+  /**
+   * Whether this bridge publishes the bank now: elected, and the other bridges' batteries were read (the
+   * retained statuses of a fresh subscription arrived), so no bank of a partial site counts as complete.
+   */
+  get publishingBank(): boolean {
+    return this.bankPublisher && this.#remoteRead !== false;
+  }
+
+  /** The other bridges' batteries have been read: their retained availability and status arrived. */
+  remoteRead(): void {
+    this.#remoteRead = true;
+  }
+
+  /**
+   * No longer reading the other bridges' batteries (not elected: unsubscribed): forget them, since what
+   * is known would go stale, and wait for a fresh read before publishing a bank again.
+   */
+  forgetRemote(): void {
+    this.#remote.clear();
+    if (this.#remoteRead !== undefined) this.#remoteRead = false;
   }
 
   /** Whether another online bridge would publish the bank if this one stopped. */

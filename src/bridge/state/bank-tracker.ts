@@ -73,9 +73,12 @@ export class BankTracker {
     return this.#store.size + this.#site.remoteIds().length;
   }
 
-  /** Whether this bridge publishes the bank (and the plain topics): always, for a bridge on its own. */
+  /**
+   * Whether this bridge publishes the bank (and the plain topics): always, for a bridge on its own; on a
+   * site, once elected AND it has read the other bridges' batteries.
+   */
   get publisher(): boolean {
-    return this.#site.bankPublisher;
+    return this.#site.publishingBank;
   }
 
   #schedule(): void {

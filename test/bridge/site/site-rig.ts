@@ -24,9 +24,11 @@ export function siteRig(options: {
   batteryIds: string[];
   bank?: BankMode;
   mqtt5?: boolean;
+  /** The broker's round trips (MqttPort.sync) complete only when the test says (`mqtt.roundTrip()`). */
+  roundTrips?: boolean;
 }) {
   const bus = new EventBus();
-  const mqtt = new FakeMqtt({ mqtt5: options.mqtt5 ?? false });
+  const mqtt = new FakeMqtt({ mqtt5: options.mqtt5 ?? false, roundTrips: options.roundTrips ?? false });
   const clock = new ManualClock(Date.UTC(2026, 10, 30, 12, 0, 0));
   const logger = createMemoryLogger();
   const bank = options.bank ?? "auto";
@@ -76,6 +78,8 @@ export function siteRig(options: {
     mqtt.deliver(`accusolar/battery/${reading.batteryId}/status`, status, { retain: true });
   };
   const idle = async () => {
+    // the site feature's (un)subscribing on an election settles in promise jobs: let them all run first
+    await new Promise((resolve) => setImmediate(resolve));
     await publisher.whenIdle();
     await Promise.resolve();
   };

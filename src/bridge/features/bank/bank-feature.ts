@@ -36,10 +36,13 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
   const unsubscribers: Array<() => void> = [];
 
   const sent = new Set<string>();
+  const topicsOf = (update: BankUpdate): string[] => [
+    `${options.prefix}/bank/status`,
+    ...Object.keys(bankScalars(update)).map((field) => `${options.prefix}/bank/${field}`),
+  ];
   const publish = (update: BankUpdate): void => {
     if (ctx.state.bank.siteSize <= 1) return;
-    sent.add(`${options.prefix}/bank/status`);
-    for (const field of Object.keys(bankScalars(update))) sent.add(`${options.prefix}/bank/${field}`);
+    for (const topic of topicsOf(update)) sent.add(topic);
     for (const [field, value] of Object.entries(bankScalars(update)))
       void topics.publishChanged(`${options.prefix}/bank/${field}`, scalarPayload(value));
     void topics.publish(`${options.prefix}/bank/status`, JSON.stringify(bankStatusJson(update)));
@@ -59,7 +62,9 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
     async stop() {
       for (const off of unsubscribers.splice(0)) off();
       const { bank, site } = ctx.state;
-      if (!ctx.mqtt.connected || !bank.publisher || site.successorOnline) return;
+      if (!ctx.mqtt.connected || !site.bankPublisher || site.successorOnline) return;
+      // elected but stopped before it had read the site: the previous publisher's view is still retained
+      if (!bank.publisher) for (const topic of topicsOf(bank.compute())) sent.add(topic);
       await Promise.all([...sent].map((topic) => topics.clear(topic)));
     },
   };
