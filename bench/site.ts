@@ -1,12 +1,20 @@
 /**
- * site: one site of B bridges × N batteries at 1 Hz on one Mosquitto (20 × 50 = 1,000; --quick 3 × 4).
+ * site: one site of B bridges × N batteries at 1 Hz on one Mosquitto (20 × 50 = 1,000; --quick 3 × 4;
+ * `BENCH_SITE=10x50` another size).
  * The bank publisher (`bank: always`) is its own `bms-bridge run` PROCESS reading N TCP-emulated
  * batteries, so its figures are its own; the other B − 1 bridges run IN THIS PROCESS (startBridge, N
  * in-process batteries each, `bank: off`): B processes would not fit the bench machine.
  * - `site_<B>x<N>_publisher_cpu_pct`: the publisher's CPU time over wall time (% of one core), steady window;
  * - `site_<B>x<N>_publisher_rss_mb`: its peak resident memory;
  * - `site_<B>x<N>_bank_latency_p50_ms` / `_p99_ms`: a battery of another bridge changes its current by
- *   200 A → the plain `<prefix>/battery/status` (what Accu-Solar reads) shows it, as a subscriber sees it.
+ *   200 A → the plain `<prefix>/battery/status` (what Accu-Solar reads) shows it, as a subscriber sees it;
+ * - `site_<B>x<N>_broker_sent_per_s` and `_sent_per_bridge_per_s`: messages the broker sent a second
+ *   (Mosquitto's `$SYS/broker/messages/sent`, sampled every second), in total and over B: what the
+ *   bridges' subscriptions cost, steady window;
+ * - `site_<B>x<N>_other_bridges_cpu_pct`: this process's CPU over wall time, steady window: the B − 1
+ *   bridges that do not publish the bank, with their in-process batteries.
+ * The steady-window figures are also logged as soon as they are measured (a run whose latency phase
+ * cannot finish still says them).
  */
 import mqtt from "mqtt";
 import { startBridge as startInProcess } from "../src/bridge/bridge.js";
@@ -22,28 +30,36 @@ import type { BenchSection } from "./types.js";
 import { UNPACED } from "./unpaced.js";
 
 const PREFIX = "benchsite";
+const SENT_TOPIC = "$SYS/broker/messages/sent";
 
 export const siteSection: BenchSection = {
   name: "site",
   async run({ quick, log }) {
     if (!findMosquitto()) return { figures: [], problems: ["site: Mosquitto not installed"] };
-    const bridges = quick ? 3 : 20;
-    const per = quick ? 4 : 50;
+    // BENCH_SITE=BxN picks another size (e.g. 10x50) for a machine where 20 × 50 does not fit
+    const size = /^(\d+)x(\d+)$/.exec(process.env.BENCH_SITE ?? "");
+    const bridges = size ? Number(size[1]) : quick ? 3 : 20;
+    const per = size ? Number(size[2]) : quick ? 4 : 50;
     const windowMs = quick ? 3000 : 20_000;
     const flips = quick ? 3 : 20;
     const label = `site_${bridges}x${per}`;
-    const broker = await startMosquitto();
+    const broker = await startMosquitto({ extraConfig: ["sys_interval 1"] });
     const servers: RunningTcpServer[] = [];
     const batteries: EmulatedBattery[] = [];
     const others: Array<{ stop(): Promise<void> }> = [];
     const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
     const plain: Array<{ at: number; current: number; contributing: number }> = [];
-    sub.on("message", (_topic, payload) => {
+    let sent: { at: number; count: number } | undefined;
+    sub.on("message", (topic, payload) => {
+      if (topic === SENT_TOPIC) {
+        sent = { at: Date.now(), count: Number(payload.toString()) };
+        return;
+      }
       if (payload.length === 0) return;
       const status = JSON.parse(payload.toString()) as { current: number; batteries_contributing: number };
       plain.push({ at: Date.now(), current: status.current, contributing: status.batteries_contributing });
     });
-    await sub.subscribeAsync(`${PREFIX}/battery/status`);
+    await sub.subscribeAsync([`${PREFIX}/battery/status`, SENT_TOPIC]);
     try {
       for (let i = 0; i < per; i++) {
         const battery = createEmulatedBattery({
@@ -83,9 +99,25 @@ export const siteSection: BenchSection = {
       }
       log(`site: bank of ${total} from ${bridges} bridges`);
       const cpuBefore = cpuSeconds(publisher.pid);
+      const ownBefore = process.cpuUsage();
+      const sentBefore = sent;
       const from = Date.now();
       await sleep(windowMs);
-      const cpuPct = ((cpuSeconds(publisher.pid) - cpuBefore) / ((Date.now() - from) / 1000)) * 100;
+      const seconds = (Date.now() - from) / 1000;
+      const cpuPct = ((cpuSeconds(publisher.pid) - cpuBefore) / seconds) * 100;
+      const own = process.cpuUsage(ownBefore);
+      const othersCpuPct = ((own.user + own.system) / 1e6 / seconds) * 100;
+      const sentPerS =
+        sentBefore && sent && sent.at > sentBefore.at
+          ? (sent.count - sentBefore.count) / ((sent.at - sentBefore.at) / 1000)
+          : Number.NaN;
+      const steady = [
+        { key: `${label}_publisher_cpu_pct`, value: round(cpuPct, 1), unit: "% of one core" },
+        { key: `${label}_other_bridges_cpu_pct`, value: round(othersCpuPct, 1), unit: "% of one core" },
+        { key: `${label}_broker_sent_per_s`, value: round(sentPerS, 0), unit: "messages/s" },
+        { key: `${label}_sent_per_bridge_per_s`, value: round(sentPerS / bridges, 0), unit: "messages/s" },
+      ];
+      log(`site: steady ${steady.map((f) => `${f.key}=${f.value}`).join(" ")}`);
       const latencies: number[] = [];
       const target = batteries[0] as EmulatedBattery;
       for (let f = 0; f < flips; f++) {
@@ -103,7 +135,7 @@ export const siteSection: BenchSection = {
       await publisher.stop();
       return {
         figures: [
-          { key: `${label}_publisher_cpu_pct`, value: round(cpuPct, 1), unit: "% of one core" },
+          ...steady,
           { key: `${label}_publisher_rss_mb`, value: round(rssMb, 1), unit: "MB" },
           { key: `${label}_bank_latency_p50_ms`, value: round(percentile(latencies, 50), 0), unit: "ms" },
           { key: `${label}_bank_latency_p99_ms`, value: round(percentile(latencies, 99), 0), unit: "ms" },
