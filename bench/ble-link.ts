@@ -3,12 +3,12 @@
  *
  * - `ble_read_ms`: one poll's reads (0x03 then 0x04) by the bridge's BmsClient over a BLE link, median;
  * - `ble_link_rtt_ms`: the same two requests over the same link with no bridge code at all: write the
- *   request bytes, count reply bytes until the frame's own length (jbd-protocol §2: 4 + len + 3) is in;
+ *   request bytes, count reply bytes until the frame's own length (docs/protocol.md §2: 4 + len + 3) is in;
  * - `ble_overhead_ratio` = read / rtt (both measured alternately in this run, so the ratio is fair);
  * - `ble_cycle_8_radio_s`, `ble_read_radio_ms`: the same with the lab's radio model on the central's
  *   endpoint (30 ms connection interval, 100 ms advertising: scripts/vble/radio.ts), nearer a real link;
  * - `ble_cycle_8_s`: the real poller reading 8 emulated batteries on one central adapter in rotation
- *   (connect, read, disconnect: btvirt cannot carry two links at once, docs/virtual-ble.md): from the
+ *   (connect, read, disconnect: btvirt cannot carry two links at once, docs/cli-ble.md, "The virtual BLE lab"): from the
  *   round's first link request to its 8th reading, median of the warm rounds; `ble_first_cycle_8_s` is
  *   the first round (first connections; the adapter's power-on happens before it).
  */
@@ -49,7 +49,7 @@ function bareRoundTrip(link: Link, register: number): Promise<void> {
     let received = 0;
     let expected = Number.POSITIVE_INFINITY;
     const off = link.onData((chunk) => {
-      // the first notification holds DD reg status len: the frame is 4 + len + 3 bytes (jbd-protocol §2)
+      // the first notification holds DD reg status len: the frame is 4 + len + 3 bytes (docs/protocol.md §2)
       if (received === 0 && chunk.length >= 4) expected = 7 + (chunk[3] as number);
       received += chunk.length;
       if (received >= expected) {

@@ -54,7 +54,7 @@ export function isBmsError(value: unknown, code?: BmsErrorCode): value is BmsErr
 }
 
 /**
- * Why a battery could not be read, in the few kinds a user can act on differently (issue 9 §3): the
+ * Why a battery could not be read, in the few kinds a user can act on differently: the
  * battery does not advertise (out of range, asleep, or the phone app holds its one connection), it
  * refused or did not complete the connection, it lacks the JBD GATT service, it did not answer, it
  * answered garbage, the link dropped, or our own adapter is gone.

@@ -1,5 +1,5 @@
 /*
- * LD_PRELOAD shim for btvirt on kernels without AF_ALG (docs: docs/virtual-ble.md).
+ * LD_PRELOAD shim for btvirt on kernels without AF_ALG (docs: docs/cli-ble.md, "The virtual BLE lab").
  *
  * btvirt initialises BlueZ's crypto helper for every emulated controller; that helper opens an AF_ALG
  * socket and, when the kernel lacks AF_ALG, btvirt drops all of its clients. Plain GATT never needs that

@@ -4,7 +4,7 @@
  * EventBus and one context object. No globals, no process access: the CLI owns signals and exit codes.
  *
  * A broker that is down at start is not an error: the connection keeps retrying in the background,
- * readings are queued (bounded) and the retained state is republished on connect (seed bug 7). Nor is a
+ * readings are queued (bounded) and the retained state is republished on connect (docs/background.md §7 bug 7). Nor is a
  * BLE adapter that goes away: it is reopened in the background, and only one that stays unusable past
  * `adapter_give_up_after` settles `fatal`, which the CLI turns into exit code 1.
  */
@@ -234,7 +234,7 @@ const MQTT_STOP_LIMIT_MS = 3000;
 
 /**
  * How long the first poll waits for the broker. Readings are queued while it is away anyway; the wait only
- * keeps the seed's log order (`MQTT connected (rc=0)` before the first `Published →`) when the broker is
+ * keeps the original Python bridge's log order (`MQTT connected (rc=0)` before the first `Published →`) when the broker is
  * there, and a broker that is down at start delays polling by no more than this.
  */
 const FIRST_CONNECT_GRACE_MS = 3000;

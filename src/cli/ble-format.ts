@@ -1,6 +1,6 @@
 /**
- * Output of `bms-bridge scan` and `bms-bridge discover` (pure). The scan line keeps the seed's format
- * (seed "Scan for Your Batteries"): `A5:C2:37:3C:76:D2  RSSI  -45  DP04S007L4S200A   ← strongest signal, use this one`.
+ * Output of `bms-bridge scan` and `bms-bridge discover` (pure). The scan line keeps the format of the original Python bridge
+ * (the Accu-Solar BMS setup guide, "Scan for Your Batteries"): `A5:C2:37:3C:76:D2  RSSI  -45  DP04S007L4S200A   ← strongest signal, use this one`.
  */
 import type { DiscoveredService } from "../transport/ble/discover.js";
 import type { ScannedDevice } from "../transport/ble/scan.js";
@@ -80,7 +80,7 @@ function label(uuid: string): string {
   return known ? `${uuid.toUpperCase()}  (${known})` : uuid.toUpperCase();
 }
 
-/** Like the seed's discover_uuids.py: services, their characteristics, properties and readable values. */
+/** Like discover_uuids.py of the original Python bridge: services, their characteristics, properties and readable values. */
 export function formatDiscovery(address: string, services: readonly DiscoveredService[]): string {
   const lines = [`${address}: ${services.length} service(s)`];
   for (const service of services) {

@@ -77,7 +77,7 @@ export function addConfigOptions(
     .addOption(new Option("--ha-discovery", "publish Home Assistant discovery (default on)"))
     .addOption(new Option("--no-ha-discovery", "do not publish Home Assistant discovery"))
     .option("--log-level <level>", "debug, info, warn or error (env LOG_LEVEL, default info)")
-    .option("--log-json", "log JSON lines instead of the seed's text lines");
+    .option("--log-json", "log JSON lines instead of the original Python bridge's text lines");
 }
 
 export interface ProcessInputs {
@@ -95,7 +95,7 @@ export async function configFromCommand(
   return loadConfig({ env: inputs.env, flags, ...(file !== undefined && { file }), ...extra });
 }
 
-/** The process logger: seed text lines (or JSON lines) on stdout. */
+/** The process logger: text lines as the original Python bridge wrote them (or JSON lines) on stdout. */
 export function processLogger(level: LogLevel, json: boolean, write: (line: string) => void): Logger {
   const format = json ? formatJsonRecord : formatTextRecord;
   return createLogger({ level, sink: (record) => write(`${format(record)}\n`) });

@@ -20,7 +20,7 @@ interface Mapping {
   kind: ValueKind;
 }
 
-/** Every environment variable the bridge reads. The first four are the seed's, unchanged. */
+/** Every environment variable the bridge reads. The first four are those of the original Python bridge (eco_worthy_bridge.py), unchanged. */
 export const ENV_VARS: Readonly<Record<string, Mapping & { description: string }>> = {
   BMS_ADDRESS: {
     path: ["batteries"],

@@ -62,11 +62,11 @@ const bridgeId = text("a bridge id").regex(TOPIC_ID, {
 export const BANK_MODES = ["auto", "always", "off"] as const;
 export type BankMode = (typeof BANK_MODES)[number];
 
-/** jbd-protocol §1: one central at a time; a rotating poll below ~1 s gains nothing. */
+/** docs/protocol.md §1: one central at a time; a rotating poll below ~1 s gains nothing. */
 const pollInterval = bounded(0.5, 86_400, " s");
 
 const batterySchema = z.strictObject({
-  /** Topic id: accusolar/battery/<id>/…; defaults to the name, or 1…N in config order. */
+  /** Topic id: accusolar/battery/<id>/…; defaults to the name, else one derived from the address (addressBatteryId). */
   id: topicId.optional(),
   /** Human name (Home Assistant device name); used as the id when no id is given. */
   name: text("a name").min(1).optional(),
@@ -113,7 +113,7 @@ const mqttSchema = z.strictObject({
   password: text("a password").optional(),
   tls: flag().default(D.mqtt.tls),
   ca_file: text("a file path").min(1).optional(),
-  /** Default: unique per bridge, so two bridges on one broker never kick each other off (seed bug 2). */
+  /** Default: unique per bridge, so two bridges on one broker never kick each other off (docs/background.md §7 bug 2). */
   client_id: text("a client id").min(1).max(128).optional(),
   qos: z
     .union([z.literal(0), z.literal(1), z.literal(2)], {
@@ -148,7 +148,7 @@ const bridgeSchema = z.strictObject({
       error: (issue) => `${show(issue.input)} is not one of ${BANK_MODES.join(", ")}`,
     })
     .default(D.bridge.bank),
-  /** Seconds between reads of one battery (seed POLL_INTERVAL). */
+  /** Seconds between reads of one battery (POLL_INTERVAL of the original Python bridge). */
   poll_interval: pollInterval.default(D.bridge.pollIntervalS),
   /** Default HCI adapter for BLE batteries (native, native:N, uart:/dev/ttyX). */
   hci: hci.default(D.bridge.hci),

@@ -256,7 +256,7 @@ export class EmulatedBattery {
   #handleItem(item: AssemblerItem, base: Behavior[]): Step[] {
     const entry = { timeMs: this.clock.now(), simTimeS: this.#model.timeS, bytes: item.bytes };
     if (item.kind === "invalid") {
-      // jbd-protocol §2: a request with a bad checksum gets no answer at all
+      // docs/protocol.md §2: a request with a bad checksum gets no answer at all
       this.#log.record({ ...entry, kind: "invalid", error: item.error });
       return [];
     }

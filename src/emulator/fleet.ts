@@ -3,7 +3,7 @@
  * distinct MAC addresses (A5:C2:37 OUI, the DP04S modules' own; `macBase` keeps two processes apart,
  * `macs` are the user's `--mac`), distinct barcodes and
  * starting SoC, and — in a bank of two or more — a mildly weak cell 2 in the last battery. All keep the
- * real BLE name, as in the seed's scan output, where every battery advertises DP04S007L4S200A.
+ * real BLE name, as in the scan output of the Accu-Solar BMS setup guide, where every battery advertises DP04S007L4S200A.
  */
 import type { Clock } from "../util/clock.js";
 import { createEmulatedBattery, type EmulatedBattery, type EmulatedBatteryOptions } from "./battery.js";

@@ -139,7 +139,7 @@ export class BatteryModel {
     Object.assign(cell, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
   }
 
-  /** Register 0xE1 (jbd-protocol §7): bit0 forces the charge FET off, bit1 the discharge FET. */
+  /** Register 0xE1 (docs/protocol.md §7): bit0 forces the charge FET off, bit1 the discharge FET. */
   setForcedOff(mask: number): void {
     this.#forcedOffMask = mask & 0b11;
     this.#currentA = this.#gatedCurrent();

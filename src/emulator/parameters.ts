@@ -1,5 +1,5 @@
 /**
- * The BMS's EEPROM parameters (registers 0x10–0x3F, 2 bytes each, jbd-protocol §6 and JBD_REGISTER_MAP).
+ * The BMS's EEPROM parameters (registers 0x10–0x3F, 2 bytes each, docs/protocol.md §6 and JBD_REGISTER_MAP).
  * The emulator keeps them as raw 16-bit words, like the real EEPROM: the protection logic reads its
  * thresholds back from these words, so a parameter written in factory mode changes the behaviour.
  */
@@ -19,9 +19,9 @@ const UNITS = {
   mv: { toRaw: (v) => u16(Math.round(v)), fromRaw: (r) => r },
   tenMv: { toRaw: (v) => u16(Math.round(v * 100)), fromRaw: (r) => r / 100 },
   tenMah: { toRaw: (v) => u16(Math.round(v * 100)), fromRaw: (r) => r / 100 },
-  // jbd-protocol §3: temperatures are 0.1 K with offset 2731
+  // docs/protocol.md §3: temperatures are 0.1 K with offset 2731
   deciKelvin: { toRaw: (v) => u16(Math.round(v * 10 + 2731)), fromRaw: (r) => (r - 2731) / 10 },
-  // S16, 10 mA; discharge over-current is stored negative (§6: 0x29 DSGOC = 0xA628 = −230 A)
+  // S16, 10 mA; discharge over-current is stored negative (docs/protocol.md §6: 0x29 DSGOC = 0xA628 = −230 A)
   tenMaSigned: { toRaw: (v) => u16(Math.round(v * 100)), fromRaw: (r) => s16(r) / 100 },
   count: { toRaw: (v) => u16(Math.round(v)), fromRaw: (r) => r },
 } satisfies Record<string, Unit>;

@@ -15,7 +15,7 @@ export interface CellProfile {
   selfDischargePctPerDay: number;
 }
 
-/** Protection settings in SI units; they become the EEPROM parameters 0x18–0x3F (jbd-protocol §6). */
+/** Protection settings in SI units; they become the EEPROM parameters 0x18–0x3F (docs/protocol.md §6). */
 export interface ProtectionProfile {
   cellOvervoltageMv: number;
   cellOvervoltageReleaseMv: number;
@@ -60,9 +60,9 @@ export interface BalanceProfile {
 export interface BatteryProfile {
   /** BLE advertised name. */
   bleName: string;
-  /** Register 0x05 hardware version / model string (plain ASCII, jbd-protocol §5). */
+  /** Register 0x05 hardware version / model string (plain ASCII, docs/protocol.md §5). */
   model: string;
-  /** Registers 0xA0 manufacturer and 0xA2 barcode (length-prefixed strings, jbd-protocol §5). */
+  /** Registers 0xA0 manufacturer and 0xA2 barcode (length-prefixed strings, docs/protocol.md §5). */
   manufacturer: string;
   barcode: string;
   cellCount: number;
@@ -76,7 +76,7 @@ export interface BatteryProfile {
   softwareVersionRaw: number;
   /** YYYY-MM-DD; encoded as the 0x03 production date word. */
   productionDate: string;
-  /** Newer firmware (DP04S) appends a 9-byte tail after the NTCs (jbd-protocol §3.2). */
+  /** Newer firmware (DP04S) appends a 9-byte tail after the NTCs (docs/protocol.md §3.2). */
   extensionTail: boolean;
   /** One entry per NTC: its offset from the modelled pack temperature, °C. */
   ntcOffsetsC: number[];
@@ -98,13 +98,13 @@ export interface BatteryProfile {
   };
   protection: ProtectionProfile;
   balance: BalanceProfile;
-  /** Initial 0xAA error counters (11 words, jbd-protocol §6). */
+  /** Initial 0xAA error counters (11 words, docs/protocol.md §6). */
   errorCounters: number[];
 }
 
 /**
  * The user's battery: ECO-Worthy 12 V 280 Ah, JBD DP04S007L4S200A, 4S LiFePO4, one NTC, firmware with the
- * 9-byte 0x03 tail. The starting state is the seed's first reading (13.45 V, +9.93 A, SoC 71 %,
+ * 9-byte 0x03 tail. The starting state is the first reading in the Accu-Solar BMS setup guide (13.45 V, +9.93 A, SoC 71 %,
  * 198.4/280 Ah, 27 cycles, 9.0 °C). The model string is a plausible DP04S-style string, not a capture.
  */
 export const DEFAULT_PROFILE: BatteryProfile = {
@@ -188,7 +188,7 @@ export function cellProfile(profile: BatteryProfile, index: number): CellProfile
   return { ...profile.cell, ...profile.cells[index] };
 }
 
-/** Production date word of register 0x03: bits 15..9 year−2000, 8..5 month, 4..0 day (jbd-protocol §3). */
+/** Production date word of register 0x03: bits 15..9 year−2000, 8..5 month, 4..0 day (docs/protocol.md §3). */
 export function productionDateRaw(isoDate: string): number {
   const [year = 2000, month = 1, day = 1] = isoDate.split("-").map(Number);
   return ((year - 2000) << 9) | (month << 5) | day;

@@ -1,8 +1,8 @@
 /**
  * Protection logic like a JBD BMS: each condition has a trip threshold held for a delay, and a separate
  * release threshold (hysteresis) also held for a delay; current faults release after a fixed time because
- * the opened FET makes the current zero. Active conditions set the 0x03 protection bits (jbd-protocol §3)
- * and open the charge or discharge FET. Trips are counted in the 0xAA order (jbd-protocol §6).
+ * the opened FET makes the current zero. Active conditions set the 0x03 protection bits (docs/protocol.md §3)
+ * and open the charge or discharge FET. Trips are counted in the 0xAA order (docs/protocol.md §6).
  */
 import type { ProtectionProfile } from "./profile.js";
 
@@ -52,7 +52,7 @@ interface Rule {
 
 const levelDelay = (s: ProtectionProfile): number => s.tripDelayS;
 
-/** Bit numbers from jbd-protocol §3; counter indexes from §6. */
+/** Bit numbers from docs/protocol.md §3; counter indexes from §6. */
 const RULES: readonly Rule[] = [
   {
     bit: 0,
@@ -144,7 +144,7 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-/** The protection bit 0xE1 sets while a FET is forced off (jbd-protocol §3, §7). */
+/** The protection bit 0xE1 sets while a FET is forced off (docs/protocol.md §3, §7). */
 export const SOFTWARE_LOCK_BIT = 12;
 
 interface RuleState {

@@ -1,5 +1,5 @@
 /**
- * Request → response bytes, as a DP04S answers (jbd-protocol §3–§7). Pure apart from the model it reads
+ * Request → response bytes, as a DP04S answers (docs/protocol.md §3–§7). Pure apart from the model it reads
  * and the factory-mode state it keeps. Every frame is built with the shared codec in src/protocol.
  */
 import { encodeResponse } from "../protocol/frame.js";
@@ -15,7 +15,7 @@ import { PARAMETER_RANGE } from "./parameters.js";
 import { type BatteryProfile, productionDateRaw } from "./profile.js";
 import type { BatterySnapshot } from "./snapshot.js";
 
-/** Response status codes (jbd-protocol §2, V11). */
+/** Response status codes (docs/protocol.md §2, V11). */
 export const STATUS = { ok: 0x00, noSuchRegister: 0x80, operationError: 0x81 } as const;
 
 /**
@@ -32,7 +32,7 @@ export interface Responder {
   reset(): void;
 }
 
-const FACTORY_ENTER = [0x56, 0x78]; // jbd-protocol §7
+const FACTORY_ENTER = [0x56, 0x78]; // docs/protocol.md §7
 const FACTORY_EXIT = [0x00, 0x00];
 const FACTORY_EXIT_SAVE = [0x28, 0x28];
 
@@ -57,7 +57,7 @@ function errorCounters(words: readonly number[]): Record<string, number> {
   return Object.fromEntries(words.slice(0, 12).map((count, i) => [ERROR_COUNTER_NAMES[i], count]));
 }
 
-/** The 0x03 fields for a snapshot (jbd-protocol §3; the 9-byte tail per §3.2 on DP04S firmware). */
+/** The 0x03 fields for a snapshot (docs/protocol.md §3; the 9-byte tail per §3.2 on DP04S firmware). */
 export function basicInfoFields(s: BatterySnapshot, profile: BatteryProfile) {
   const fields = {
     voltageV: s.voltageV,
@@ -75,7 +75,7 @@ export function basicInfoFields(s: BatterySnapshot, profile: BatteryProfile) {
     temperaturesC: s.temperaturesC,
   };
   if (!profile.extensionTail) return fields;
-  // Every observed DP04S frame repeats the remaining capacity and has balance current 0 (§3.2).
+  // Every observed DP04S frame repeats the remaining capacity and has balance current 0 (docs/protocol.md §3.2).
   const extension = {
     humidityPct: 0,
     alarmRaw: 0,
@@ -123,7 +123,7 @@ export class JbdResponder implements Responder {
     if (!isParameter(register)) return encodeResponse(register, STATUS.noSuchRegister, new Uint8Array(0));
     const raw = this.#model.readParameter(register);
     if (raw === undefined) return encodeResponse(register, STATUS.noSuchRegister, new Uint8Array(0));
-    // jbd-protocol §6: parameter reads outside factory mode answer status 0x81
+    // docs/protocol.md §6: parameter reads outside factory mode answer status 0x81
     if (!this.#factoryMode) return encodeResponse(register, STATUS.operationError, new Uint8Array(0));
     return encodeResponse(register, STATUS.ok, encodeParameter({ rawU16: raw }));
   }
@@ -141,7 +141,7 @@ export class JbdResponder implements Responder {
     }
     if (register === 0x01) return this.#exitFactory(data);
     if (register === 0xe1) {
-      // jbd-protocol §7: `00 XX`, bit0 = charge FET off, bit1 = discharge FET off; no factory mode needed
+      // docs/protocol.md §7: `00 XX`, bit0 = charge FET off, bit1 = discharge FET off; no factory mode needed
       if (data.length !== 2) return STATUS.operationError;
       this.#model.setForcedOff(data[1] as number);
       return STATUS.ok;

@@ -8,7 +8,7 @@ import { type WirePacing, wirePacingForBaud } from "./behaviors/media.js";
 
 export interface SerialServeOptions {
   path: string;
-  /** JBD UART default 9600 8N1 (jbd-protocol §1). */
+  /** JBD UART default 9600 8N1 (docs/protocol.md §1). */
   baudRate?: number;
   /** Default: byte by byte at the baud rate, as a UART sends (a pty pair has no line of its own). */
   pacing?: WirePacing;

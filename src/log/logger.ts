@@ -1,8 +1,8 @@
 /**
  * A small namespaced logger. The core receives a Logger in its context and never writes to stdout itself;
- * src/cli picks the sink (the seed's text format, or JSON lines with --log-json).
+ * src/cli picks the sink (the original Python bridge's text format, or JSON lines with --log-json).
  *
- * Text format (the seed's Python logging format, kept so existing log scrapers keep working):
+ * Text format (the original Python bridge's logging format, kept so existing log scrapers keep working):
  *   2026-02-22 13:05:57 INFO Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27
  */
 export type LogLevel = "debug" | "info" | "warn" | "error";

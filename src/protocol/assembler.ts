@@ -1,7 +1,7 @@
 /**
- * Streaming frame reassembly (jbd-protocol §9, §10). Bytes arrive in any chunking: 20-byte BLE
+ * Streaming frame reassembly (docs/protocol.md §9, §10). Bytes arrive in any chunking: 20-byte BLE
  * notifications, single UART bytes, several frames at once. Chunk boundaries carry no meaning here,
- * so a continuation chunk that happens to begin with DD cannot desynchronise us (the §9 failure mode).
+ * so a continuation chunk that happens to begin with DD cannot desynchronise us (the failure mode in docs/protocol.md §9).
  *
  * Rules:
  * - A frame starts at DD (or FF AA for a BLE-module frame). Any other byte is junk, reported as
@@ -207,19 +207,19 @@ function checkModule(buffer: Uint8Array, start: number): number {
   if (buffer.length - start < 4) return NEED_MORE;
   const size = (buffer[start + 3] as number) + MODULE_OVERHEAD;
   if (buffer.length - start < size) return NEED_MORE;
-  let sum = 0; // sum8 over cmd len data (jbd-protocol §8), as moduleChecksum, without a subarray
+  let sum = 0; // sum8 over cmd len data (docs/protocol.md §8), as moduleChecksum, without a subarray
   for (let index = start + 2; index < start + size - 1; index++) sum += buffer[index] as number;
   return (sum & 0xff) === buffer[start + size - 1] ? size : REJECT_CHECKSUM;
 }
 
-/** jbdChecksum over buffer[from, to) without creating a subarray (jbd-protocol §2). */
+/** jbdChecksum over buffer[from, to) without creating a subarray (docs/protocol.md §2). */
 function checksumOver(buffer: Uint8Array, from: number, to: number): number {
   let sum = 0;
   for (let index = from; index < to; index++) sum += buffer[index] as number;
   return (0x10000 - (sum & 0xffff)) & 0xffff;
 }
 
-/** The accepted bytes of one frame, already validated: classify them (jbd-protocol §2, §8). */
+/** The accepted bytes of one frame, already validated: classify them (docs/protocol.md §2, §8). */
 function frameAt(bytes: Uint8Array): Frame {
   if (bytes[0] === MODULE_START) {
     return { kind: "module", cmd: bytes[2] as number, data: bytes.subarray(4, bytes.length - 1), bytes };
@@ -227,7 +227,7 @@ function frameAt(bytes: Uint8Array): Frame {
   return classifyDd(bytes, bytes[3] as number);
 }
 
-/** jbd-protocol §2: byte 1 is A5/5A in a request, the register in a response. */
+/** docs/protocol.md §2: byte 1 is A5/5A in a request, the register in a response. */
 function classifyDd(bytes: Uint8Array, dataLength: number): Frame {
   const byte1 = bytes[1] as number;
   const byte2 = bytes[2] as number;

@@ -1,4 +1,4 @@
-/** Small big-endian helpers shared by the register codecs (jbd-protocol: every field is big-endian). */
+/** Small big-endian helpers shared by the register codecs (docs/protocol.md: every field is big-endian). */
 
 export function u16(data: Uint8Array, offset: number): number {
   return (((data[offset] as number) << 8) | (data[offset + 1] as number)) >>> 0;

@@ -1,5 +1,5 @@
 /**
- * Frame encoders and the checksum (jbd-protocol §2, §8). Pure: bytes in, bytes out.
+ * Frame encoders and the checksum (docs/protocol.md §2, §8). Pure: bytes in, bytes out.
  *
  * Host -> BMS:  DD <A5 read | 5A write> <reg> <len> <data> <chk_hi> <chk_lo> 77
  * BMS -> host:  DD <reg> <status> <len> <data> <chk_hi> <chk_lo> 77
@@ -13,9 +13,9 @@ export const OP_READ = 0xa5;
 export const OP_WRITE = 0x5a;
 export const MODULE_START = 0xff;
 export const MODULE_SECOND = 0xaa;
-/** DD + byte1 + byte2 + len + chk_hi + chk_lo + 77 (jbd-protocol §2: total length = len + 7). */
+/** DD + byte1 + byte2 + len + chk_hi + chk_lo + 77 (docs/protocol.md §2: total length = len + 7). */
 export const FRAME_OVERHEAD = 7;
-/** FF AA cmd len … sum8 (jbd-protocol §8). */
+/** FF AA cmd len … sum8 (docs/protocol.md §8). */
 export const MODULE_OVERHEAD = 5;
 /** The length byte is one byte, so a frame never holds more than 255 data bytes. */
 export const MAX_DATA_LENGTH = 255;
@@ -23,7 +23,7 @@ export const MAX_DATA_LENGTH = 255;
 /**
  * JBD checksum over the covered bytes (frame offset 2 to the end of the data: `reg len data` in a
  * request, `status len data` in a response): (0x10000 − Σ bytes) & 0xFFFF, sent big-endian.
- * A write ack (status 0, no data) therefore has checksum 0x0000 (jbd-protocol §2).
+ * A write ack (status 0, no data) therefore has checksum 0x0000 (docs/protocol.md §2).
  */
 export function jbdChecksum(covered: Uint8Array): number {
   let sum = 0;
@@ -31,7 +31,7 @@ export function jbdChecksum(covered: Uint8Array): number {
   return (0x10000 - (sum & 0xffff)) & 0xffff;
 }
 
-/** sum8 of a module frame: (cmd + len + Σ data) & 0xFF (jbd-protocol §8). */
+/** sum8 of a module frame: (cmd + len + Σ data) & 0xFF (docs/protocol.md §8). */
 export function moduleChecksum(covered: Uint8Array): number {
   let sum = 0;
   for (const byte of covered) sum += byte;
@@ -43,7 +43,7 @@ export function encodeReadRequest(register: number): Uint8Array {
   return encodeDdFrame(OP_READ, register, new Uint8Array(0));
 }
 
-/** `DD 5A reg len data chk 77`: write a register (the BMS answers with an ack, §7). */
+/** `DD 5A reg len data chk 77`: write a register (the BMS answers with an ack, docs/protocol.md §7). */
 export function encodeWriteRequest(register: number, data: Uint8Array): Uint8Array {
   return encodeDdFrame(OP_WRITE, register, data);
 }
@@ -54,7 +54,7 @@ export function encodeResponse(register: number, status: number, data: Uint8Arra
   return encodeDdFrame(register, status, data);
 }
 
-/** `FF AA cmd len data sum8`: a BLE-module command or reply (jbd-protocol §8). */
+/** `FF AA cmd len data sum8`: a BLE-module command or reply (docs/protocol.md §8). */
 export function encodeModuleFrame(cmd: number, data: Uint8Array): Uint8Array {
   checkByte("module command", cmd);
   checkDataLength(data);

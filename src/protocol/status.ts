@@ -1,4 +1,4 @@
-/** Response status byte (jbd-protocol §2; meanings from the V11 document). */
+/** Response status byte (docs/protocol.md §2; meanings from the V11 document). */
 
 export const STATUS_OK = 0x00;
 

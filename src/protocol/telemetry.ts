@@ -59,10 +59,10 @@ export const HEALTH_WARNING_MV = 50;
 export const HEALTH_CRITICAL_ABOVE_MV = 100;
 
 /**
- * Cell-balance health from the spread, per the seed document's table: < 50 mV Normal, 50–100 mV
+ * Cell-balance health from the spread, per the Accu-Solar BMS setup guide's table: < 50 mV Normal, 50–100 mV
  * Warning, > 100 mV Critical. Compared in integer mV on purpose: the old Python bridge compared floats
  * in volts (> 0.05 / > 0.1), which put exactly 50 mV in Normal and could misjudge the boundaries
- * through binary rounding; the seed's table is the contract.
+ * through binary rounding; the guide's table is the contract.
  */
 export function healthForSpread(spreadMv: number): Health {
   if (spreadMv > HEALTH_CRITICAL_ABOVE_MV) return "Critical";
@@ -86,7 +86,7 @@ export function worstHealth(healths: Iterable<Health>): Health | undefined {
 
 /**
  * State of charge from capacities, in whole percent clamped to 0–100 (remaining can exceed nominal,
- * jbd-protocol §3.1). Undefined when the nominal capacity is not positive.
+ * docs/protocol.md §3.1). Undefined when the nominal capacity is not positive.
  */
 export function socFromCapacity(remainingAh: number, nominalAh: number): number | undefined {
   if (!(nominalAh > 0)) return undefined;

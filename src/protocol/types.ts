@@ -4,7 +4,7 @@ import type { BmsError } from "../errors.js";
 /** Decoders never throw on bad input: they return this. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: BmsError };
 
-/** Host -> BMS: `DD A5|5A reg len data chk_hi chk_lo 77` (docs: jbd-protocol §2). */
+/** Host -> BMS: `DD A5|5A reg len data chk_hi chk_lo 77` (docs/protocol.md §2). */
 export interface RequestFrame {
   kind: "request";
   op: "read" | "write";
@@ -26,7 +26,7 @@ export interface ResponseFrame {
   bytes: Uint8Array;
 }
 
-/** The BLE module's own command set: `FF AA cmd len data sum8`, no terminator (jbd-protocol §8). */
+/** The BLE module's own command set: `FF AA cmd len data sum8`, no terminator (docs/protocol.md §8). */
 export interface ModuleFrame {
   kind: "module";
   cmd: number;

@@ -1,6 +1,6 @@
 /**
- * Service definitions for `bms-bridge service`: the seed's systemd unit (seed "Step 7"), generated from
- * the effective configuration, and the Windows scheduled-task equivalent (seed "Auto-Start on Windows").
+ * Service definitions for `bms-bridge service`: the systemd unit of the Accu-Solar BMS setup guide ("Step 7"), generated from
+ * the effective configuration, and the Windows scheduled-task equivalent (the Accu-Solar BMS setup guide, "Auto-Start on Windows").
  * Pure text generation: nothing here touches the file system or the process.
  */
 import type { BridgeConfig } from "../config/config.js";

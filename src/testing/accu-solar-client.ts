@@ -1,6 +1,6 @@
 /**
  * A client that reads the broker exactly the way Accu-Solar's `bms-bridge.ts` adapter does (our own code,
- * written from accu-solar-client §1): MQTT 3.1.1, clean session, keepalive 60, anonymous, id
+ * written from docs/background.md §8): MQTT 3.1.1, clean session, keepalive 60, anonymous, id
  * `accu-solar-bms-<hex>`, no reconnect, the 7 subscriptions in the app's order, and an answer 2000 ms after
  * connect() is CALLED with whatever arrived (so only retained values are seen). Parsing follows the app:
  * parseFloat for scalars, `cells` through Number() dropping NaN, `status` read only for JSON numbers (and a
@@ -76,7 +76,7 @@ class Collector {
     const record = status as Record<string, unknown>;
     for (const key of SCALARS) {
       const value = record[key];
-      // Numeric strings are ignored by the app (tested, accu-solar-client §1).
+      // Numeric strings are ignored by the app (tested, docs/background.md §8).
       if (typeof value === "number") this.values[key] = value;
     }
     this.cells = toCells(record.cells) ?? this.cells;

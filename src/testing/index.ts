@@ -26,7 +26,7 @@ export {
   type RunningMosquitto,
   startMosquitto,
 } from "./mosquitto.js";
-export { type SampleReadingOptions, SEED_CELLS_MV, sampleBasicInfo, sampleReading } from "./readings.js";
+export { SAMPLE_CELLS_MV, type SampleReadingOptions, sampleBasicInfo, sampleReading } from "./readings.js";
 export {
   DEFAULT_MODEL,
   healthyReply,

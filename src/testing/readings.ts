@@ -1,11 +1,11 @@
 /**
- * BatteryReading builders for tests. The default is the seed's first live reading (seed "Live Data
+ * BatteryReading builders for tests. The default is the first live reading (the Accu-Solar BMS setup guide, "Live Data
  * Confirmed": 13.45 V, 9.93 A, SoC 71 %, Temp 9.0 °C, 27 cycles, 198.4 / 280.0 Ah) on a 4-cell pack.
  */
 import type { BatteryReading } from "../bridge/types.js";
 import type { BasicInfo } from "../protocol/registers/basic-info.js";
 
-export const SEED_CELLS_MV = [3361, 3362, 3360, 3363];
+export const SAMPLE_CELLS_MV = [3361, 3362, 3360, 3363];
 
 export function sampleBasicInfo(overrides: Partial<BasicInfo> = {}): BasicInfo {
   return {
@@ -43,7 +43,7 @@ export interface SampleReadingOptions {
 }
 
 export function sampleReading(options: SampleReadingOptions = {}): BatteryReading {
-  const cellsMv = options.cellsMv ?? SEED_CELLS_MV;
+  const cellsMv = options.cellsMv ?? SAMPLE_CELLS_MV;
   const reading: BatteryReading = {
     batteryId: options.batteryId ?? "1",
     address: options.address ?? "A5:C2:37:3C:76:D2",

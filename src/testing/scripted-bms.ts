@@ -10,7 +10,7 @@ import { encodeCellVoltages } from "../protocol/registers/cell-voltages.js";
 import { encodeHardwareVersion } from "../protocol/registers/hardware-version.js";
 import type { RequestFrame } from "../protocol/types.js";
 import { MemoryLink } from "../transport/memory.js";
-import { SEED_CELLS_MV, sampleBasicInfo } from "./readings.js";
+import { SAMPLE_CELLS_MV, sampleBasicInfo } from "./readings.js";
 
 /** What to send back for one request: chunks to emit (in order), or nothing (a lost reply). */
 export type ScriptedReply = Uint8Array[] | undefined;
@@ -20,7 +20,7 @@ export type ReplyScript = (request: RequestFrame, bms: ScriptedBms) => ScriptedR
 
 export const DEFAULT_MODEL = "DP04S007L4S200A";
 
-/** The default answers of a healthy 4-cell pack (seed values). */
+/** The default answers of a healthy 4-cell pack (the first reading of the Accu-Solar BMS setup guide). */
 export function healthyReply(request: RequestFrame): ScriptedReply {
   const data = HEALTHY_DATA[request.register];
   return data
@@ -30,7 +30,7 @@ export function healthyReply(request: RequestFrame): ScriptedReply {
 
 const HEALTHY_DATA: Record<number, () => Uint8Array> = {
   3: () => encodeBasicInfo(sampleBasicInfo()),
-  4: () => encodeCellVoltages({ cellsMv: SEED_CELLS_MV }),
+  4: () => encodeCellVoltages({ cellsMv: SAMPLE_CELLS_MV }),
   5: () => encodeHardwareVersion({ text: DEFAULT_MODEL }),
 };
 

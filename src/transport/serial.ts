@@ -1,6 +1,6 @@
 /**
  * Serial link (`serial:/dev/ttyUSB0[@baud]`) to a JBD UART/RS485 port: 9600 8N1 by default
- * (jbd-protocol §1). `serialport` is an optional dependency, imported only here and only when used.
+ * (docs/protocol.md §1). `serialport` is an optional dependency, imported only here and only when used.
  */
 import { BmsError } from "../errors.js";
 import { formatAddress } from "./address.js";

@@ -1,6 +1,6 @@
 /**
  * TCP link to an RS485-to-Ethernet gateway (`tcp:host:port`) that passes raw JBD bytes through
- * (jbd-protocol §1: the same DD…77 frames as on the UART).
+ * (docs/protocol.md §1: the same DD…77 frames as on the UART).
  */
 import { connect, type Socket } from "node:net";
 import { BmsError } from "../errors.js";

@@ -21,16 +21,16 @@ function device(address: string, rssi: number, name?: string): ScannedDevice {
   };
 }
 
-// the seed's own scan (strongest first, as scanBle sorts them)
-const seedScan = [
+// the scan listing of the Accu-Solar BMS setup guide (strongest first, as scanBle sorts them)
+const guideScan = [
   device("A5:C2:37:3C:76:D2", -45, "DP04S007L4S200A"),
   device("A5:C2:37:46:27:CC", -46, "DP04S007L4S200A"),
   device("A5:C2:37:41:1D:E0", -47, "DP04S007L4S200A"),
 ];
 
 describe("bms-bridge scan output", () => {
-  it("prints the seed's lines, the strongest one marked", () => {
-    expect(formatScanLines(seedScan, { all: false })).toEqual([
+  it("prints the setup guide's lines, the strongest one marked", () => {
+    expect(formatScanLines(guideScan, { all: false })).toEqual([
       "A5:C2:37:3C:76:D2  RSSI  -45  DP04S007L4S200A   ← strongest signal, use this one",
       "A5:C2:37:46:27:CC  RSSI  -46  DP04S007L4S200A",
       "A5:C2:37:41:1D:E0  RSSI  -47  DP04S007L4S200A",
@@ -38,7 +38,7 @@ describe("bms-bridge scan output", () => {
   });
 
   it("hides devices that do not look like JBD unless --all, which flags the JBD ones with *", () => {
-    const mixed = [device("12:34:56:78:9A:BC", -30, "Galaxy Buds"), ...seedScan.slice(0, 1)];
+    const mixed = [device("12:34:56:78:9A:BC", -30, "Galaxy Buds"), ...guideScan.slice(0, 1)];
     expect(formatScanLines(mixed, { all: false })).toEqual([
       "A5:C2:37:3C:76:D2  RSSI  -45  DP04S007L4S200A   ← strongest signal, use this one",
     ]);

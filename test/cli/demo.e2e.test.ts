@@ -1,5 +1,5 @@
 /**
- * `bms-bridge demo` spawned as `npm start` runs it: the banner, the seed's log lines, retained telemetry on
+ * `bms-bridge demo` spawned as `npm start` runs it: the banner, the original Python bridge's log lines, retained telemetry on
  * the embedded broker, a clean exit on SIGINT, and a busy port reported with the flag to change it.
  */
 import { execFile, spawn } from "node:child_process";

@@ -16,8 +16,8 @@ function problemsOf(sources: Parameters<typeof loadConfig>[0]): string[] {
   throw new Error("expected CONFIG_INVALID");
 }
 
-describe("loadConfig from the seed's environment variables", () => {
-  it("reads the seed's four variables with the seed's defaults", () => {
+describe("loadConfig from the original Python bridge's environment variables", () => {
+  it("reads the original Python bridge's four variables with its defaults", () => {
     const config = loadConfig({ env: { BMS_ADDRESS: "a5:c2:37:3c:76:d2" }, randomHex: fixedHex });
     expect(config.batteries).toHaveLength(1);
     expect(config.batteries[0]).toMatchObject({
@@ -38,7 +38,7 @@ describe("loadConfig from the seed's environment variables", () => {
     expect(config.mqtt.qos).toBe(1);
   });
 
-  it("takes MQTT_BROKER, MQTT_PORT and POLL_INTERVAL as the seed's systemd unit sets them", () => {
+  it("takes MQTT_BROKER, MQTT_PORT and POLL_INTERVAL as the setup guide's systemd unit sets them", () => {
     const config = loadConfig({
       env: {
         BMS_ADDRESS: "A5:C2:37:3C:76:D2",

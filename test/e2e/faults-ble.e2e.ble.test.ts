@@ -75,7 +75,7 @@ describe.skipIf(labMissing())("the bridge over BLE with faulty batteries", () =>
       flags: { address: peripherals.map((p) => p.controllerAddress), broker: "127.0.0.1" },
       file: {
         path: "ble-faults.yaml",
-        // btvirt carries one link at a time (docs/virtual-ble.md): rotate connect-read-disconnect
+        // btvirt carries one link at a time (docs/cli-ble.md, "The virtual BLE lab"): rotate connect-read-disconnect
         text: `bridge: { hci: "uart:${centralPty}", poll_interval: 0.5, disconnect_between_polls: true, max_connections: 1, connect_timeout: 5, request_timeout: 1, request_attempts: 2, stale_after_polls: 2, offline_after_polls: 4, backoff_max: 1, jitter: 0 }`,
       },
     });

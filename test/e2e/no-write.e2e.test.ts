@@ -1,6 +1,6 @@
 /**
  * The no-write proof: with control not enabled (the default), the bridge PROCESS never sends anything but
- * a well-formed READ request of 0x03, 0x04 or 0x05 (jbd-protocol §2: `DD A5 reg 00 chk 77`), over
+ * a well-formed READ request of 0x03, 0x04 or 0x05 (docs/protocol.md §2: `DD A5 reg 00 chk 77`), over
  * thousands of requests to batteries that suffer every fault at once. Each emulator records every frame it
  * receives (its request log), so a write, a malformed frame or an unknown register would show there.
  */

@@ -67,7 +67,7 @@ describe("fault behaviours (byte level)", () => {
 
   it("error:0x81 answers with an error status instead of data", () => {
     const bytes = concat(wire(battery(["error:0x81"])).send(READ_03));
-    // status 0x81, no data: checksum 0x10000 − 0x81 = 0xFF7F (jbd-protocol §2)
+    // status 0x81, no data: checksum 0x10000 − 0x81 = 0xFF7F (docs/protocol.md §2)
     expect(toHexString(bytes)).toBe("DD 03 81 00 FF 7F 77");
   });
 

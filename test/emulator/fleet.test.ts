@@ -82,7 +82,7 @@ describe("a bank of emulated batteries (--count)", () => {
       await link.write(hex("DD A5 03 00 FF FD 77"));
       for (let i = 0; i < 200 && concat(chunks).length < 41; i++) await new Promise((r) => setTimeout(r, 10));
       const frame = framesOf(chunks)[0] as { data: Uint8Array };
-      socs.push(frame.data[19] as number); // RSOC, jbd-protocol §3 data offset 19
+      socs.push(frame.data[19] as number); // RSOC, docs/protocol.md §3 data offset 19
       await link.close();
     }
     expect(socs).toEqual([71, 67]);

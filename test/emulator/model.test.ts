@@ -7,9 +7,9 @@ const HOUR = 3600;
 const bit = (n: number): number => 1 << n;
 
 describe("BatteryModel", () => {
-  it("starts at the seed's first reading for the default DP04S profile", () => {
+  it("starts at the setup guide's first reading for the default DP04S profile", () => {
     const s = new BatteryModel(resolveProfile()).snapshot();
-    // seed: 13.45V | 9.93A | SoC 71% | Temp 9.0°C | Cycles 27, 198.4 of 280 Ah, cells ≈ 3.36 V
+    // Accu-Solar BMS setup guide: 13.45V | 9.93A | SoC 71% | Temp 9.0°C | Cycles 27, 198.4 of 280 Ah, cells ≈ 3.36 V
     expect(s.voltageV).toBe(13.45);
     expect(s.currentA).toBe(9.93);
     expect(s.socPct).toBe(71);
@@ -74,10 +74,10 @@ describe("BatteryModel", () => {
     model.setDemand(-100);
     model.advance(HOUR);
     let s = model.snapshot();
-    expect(s.protectionRaw & bit(1)).toBe(bit(1)); // jbd-protocol §3 bit 1 cell under-voltage
+    expect(s.protectionRaw & bit(1)).toBe(bit(1)); // docs/protocol.md §3 bit 1 cell under-voltage
     expect(s.fetRaw & 0b10).toBe(0);
     expect(s.currentA).toBe(0);
-    expect(s.errorCounters[4]).toBe(1); // §6 counter order: cell UV is word 4
+    expect(s.errorCounters[4]).toBe(1); // docs/protocol.md §6 counter order: cell UV is word 4 counting from 0
     // The load is gone, the cells rebound above the trip voltage but stay under the release voltage.
     model.setDemand(0);
     model.advance(60);
@@ -143,7 +143,7 @@ describe("BatteryModel", () => {
     model.setDemand(20);
     model.advance(600);
     const s = model.snapshot();
-    expect(s.balanceRaw).toBe(bit(2)); // bit i = cell i+1 (jbd-protocol §3): cell 3
+    expect(s.balanceRaw).toBe(bit(2)); // bit i = cell i+1 (docs/protocol.md §3): cell 3
     model.setDemand(-20);
     model.advance(1);
     expect(model.snapshot().balanceRaw).toBe(0); // only while charging
@@ -158,7 +158,7 @@ describe("BatteryModel protections (more)", () => {
     const s = model.snapshot();
     expect(s.protectionRaw & bit(10)).toBe(bit(10));
     expect(s.fetRaw & 0b10).toBe(0);
-    expect(s.errorCounters[0]).toBe(1); // §6: short-circuit is counter word 0
+    expect(s.errorCounters[0]).toBe(1); // docs/protocol.md §6: short-circuit is counter word 0
     model.setDemand(0);
     model.advance(6);
     expect(model.snapshot().protectionRaw & bit(10)).toBe(0);
@@ -166,7 +166,7 @@ describe("BatteryModel protections (more)", () => {
 
   it("pack over-voltage uses the EEPROM threshold, so a saved parameter changes the trip point", () => {
     const model = new BatteryModel(resolveProfile({ initial: { currentA: 0 } }));
-    model.params.set(0x20, 1300); // POVP 13.00 V (10 mV units, jbd-protocol §6)
+    model.params.set(0x20, 1300); // POVP 13.00 V (10 mV units, docs/protocol.md §6)
     model.params.set(0x21, 1200);
     model.advance(30); // at rest the model steps 10 s at a time, so allow a few steps for the 2 s delay
     const s = model.snapshot();

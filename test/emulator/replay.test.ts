@@ -6,7 +6,7 @@ import { concat, hex, wire } from "./helpers.js";
 // The DP04S007 0x03 reply (syssi/esphome-jbd-bms docs/pdus/JBD-DP04S007L4S100A-BLE.txt)
 const DP04S_03 =
   "DD 03 00 22 05 5F 00 00 4A DF 4E 20 00 02 2D 14 00 00 00 00 00 00 23 60 03 04 01 0B B1 00 00 00 4E 20 4A DF 00 00 FA C2 77";
-// The 0xE1 write acknowledgement (jbd-protocol §7)
+// The 0xE1 write acknowledgement (docs/protocol.md §7)
 const ACK_E1 = "DD E1 00 00 00 00 77";
 
 const replayBattery = (text: string) => {

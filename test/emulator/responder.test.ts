@@ -19,7 +19,7 @@ describe("JBD responder", () => {
   it("answers 0x03 with the model's state in 20 + 20 + 1 notifications, the last being 77", () => {
     const battery = frozen();
     const chunks = wire(battery).send(hex("DD A5 03 00 FF FD 77"));
-    // jbd-protocol §9: DP04S 0x03 with the extension tail and one NTC is 41 bytes → 20 + 20 + 1
+    // docs/protocol.md §9: DP04S 0x03 with the extension tail and one NTC is 41 bytes → 20 + 20 + 1
     expect(chunks.map((c) => c.length)).toEqual([20, 20, 1]);
     expect(toHexString(chunks[2] as Uint8Array)).toBe("77");
     const value = decoded(chunks);
@@ -92,9 +92,9 @@ describe("JBD responder", () => {
   it("serves EEPROM parameters in factory mode; a write applies at once and `28 28` saves it", () => {
     const battery = frozen();
     const w = wire(battery);
-    // jbd-protocol §7: enter factory mode and the all-zero acknowledgement
+    // docs/protocol.md §7: enter factory mode and the all-zero acknowledgement
     expect(toHexString(concat(w.send(hex("DD 5A 00 02 56 78 FF 30 77"))))).toBe("DD 00 00 00 00 00 77");
-    // §6 examples from the SP04S034 capture use the same units: COVP 0x24 in mV, design capacity 0x10 in 10 mAh
+    // docs/protocol.md §6 examples from the SP04S034 capture use the same units: COVP 0x24 in mV, design capacity 0x10 in 10 mAh
     expect(decoded(w.send(encodeReadRequest(0x24)))).toMatchObject({ value: { rawU16: 3650 } });
     expect(decoded(w.send(encodeReadRequest(0x10)))).toMatchObject({ value: { rawU16: 28000 } });
     expect(decoded(w.send(encodeReadRequest(0x29)))).toMatchObject({ value: { rawU16: 0x10000 - 20000 } });
@@ -124,7 +124,7 @@ describe("JBD responder", () => {
   it("0xE1 forces the charge FET off, sets protection bit 12, and releases", () => {
     const battery = frozen();
     const w = wire(battery);
-    // jbd-protocol §7 frames and the all-zero acknowledgement
+    // docs/protocol.md §7 frames and the all-zero acknowledgement
     expect(toHexString(concat(w.send(hex("DD 5A E1 02 00 01 FF 1C 77"))))).toBe("DD E1 00 00 00 00 77");
     let info = decoded(w.send(hex("DD A5 03 00 FF FD 77")));
     expect(info).toMatchObject({

@@ -57,7 +57,7 @@ describe("bundled scenarios", () => {
     for (const s of scenarios) expect(s.description.length).toBeGreaterThan(20);
   });
 
-  it("discharge starts at the seed's reading and counts coulombs onward", async () => {
+  it("discharge starts at the setup guide's first reading and counts coulombs onward", async () => {
     const { battery, expectAt } = await start("discharge");
     expect(battery.snapshot()).toMatchObject({ voltageV: 13.45, currentA: 9.93, socPct: 71, cycles: 27 });
     battery.advance(10);
@@ -136,7 +136,7 @@ describe("bundled scenarios", () => {
     expect(warning.snapshot.socPct).toBe(71); // the coulomb counter does not see self-discharge
   });
 
-  it("idle rests at the seed's state with no current", async () => {
+  it("idle rests at the setup guide's first reading with no current", async () => {
     const { battery } = await start("idle");
     battery.advance(3600);
     expect(battery.snapshot()).toMatchObject({

@@ -37,7 +37,7 @@ describe("describeItem (decode --json contract)", () => {
       counters: { short_circuit: 3, system_restart: 0 },
     });
     expect(describeItem(response(0xa0, hex("05 44 47 4A 42 44")))).toMatchObject({ text: "DGJBD" });
-    // 0x10 design capacity 0x6D60 = 28000 (280.00 Ah in 10 mAh), jbd-protocol §6
+    // 0x10 design capacity 0x6D60 = 28000 (280.00 Ah in 10 mAh), docs/protocol.md §6
     expect(describeItem(response(0x10, hex("6D 60")))).toMatchObject({ raw_u16: 28000 });
     expect(describeItem(response(0xfa, hex("01 02 03")))).toMatchObject({ data_hex: "01 02 03" });
   });

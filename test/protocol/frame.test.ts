@@ -11,7 +11,7 @@ import {
 import { hex } from "../support/hex.js";
 
 describe("jbdChecksum", () => {
-  it("is 0x10000 minus the byte sum, masked to 16 bits (jbd-protocol §2 worked examples)", () => {
+  it("is 0x10000 minus the byte sum, masked to 16 bits (docs/protocol.md §2 worked examples)", () => {
     expect(jbdChecksum(hex("03 00"))).toBe(0xfffd);
     expect(jbdChecksum(hex("04 00"))).toBe(0xfffc);
     // a status-0 reply without data sums to 0, so its checksum is 0x0000 (write acks)
@@ -27,14 +27,14 @@ describe("jbdChecksum", () => {
 });
 
 describe("request encoders", () => {
-  it("builds the read requests listed in jbd-protocol §2", () => {
+  it("builds the read requests listed in docs/protocol.md §2", () => {
     expect(encodeReadRequest(0x03)).toEqual(hex("DD A5 03 00 FF FD 77"));
     expect(encodeReadRequest(0x04)).toEqual(hex("DD A5 04 00 FF FC 77"));
     expect(encodeReadRequest(0x05)).toEqual(hex("DD A5 05 00 FF FB 77"));
     expect(encodeReadRequest(0xaa)).toEqual(hex("DD A5 AA 00 FF 56 77"));
   });
 
-  it("builds the write requests listed in jbd-protocol §7", () => {
+  it("builds the write requests listed in docs/protocol.md §7", () => {
     expect(encodeWriteRequest(0x00, hex("56 78"))).toEqual(hex("DD 5A 00 02 56 78 FF 30 77"));
     expect(encodeWriteRequest(0x01, hex("28 28"))).toEqual(hex("DD 5A 01 02 28 28 FF AD 77"));
     expect(encodeWriteRequest(0xe1, hex("00 01"))).toEqual(hex("DD 5A E1 02 00 01 FF 1C 77"));
@@ -51,7 +51,7 @@ describe("encodeResponse", () => {
     expect(encodeResponse(0x24, 0x81, new Uint8Array())).toEqual(hex("DD 24 81 00 FF 7F 77"));
   });
 
-  it("covers status, length and data but not the register (hardware version example, §5)", () => {
+  it("covers status, length and data but not the register (hardware version example, docs/protocol.md §5)", () => {
     const text = new TextEncoder().encode("JBD-SP04S034-L4S-200A-B-U");
     const frame = encodeResponse(0x05, 0x00, text);
     expect(frame.subarray(0, 4)).toEqual(hex("DD 05 00 19"));
@@ -88,7 +88,7 @@ describe("encodeResponse", () => {
   });
 });
 
-describe("module frames (FF AA, jbd-protocol §8)", () => {
+describe("module frames (FF AA, docs/protocol.md §8)", () => {
   it("sums cmd, len and data into one byte, with no terminator", () => {
     expect(encodeModuleFrame(0x15, hex("30 30 30 30 30 30"))).toEqual(
       hex("FF AA 15 06 30 30 30 30 30 30 3B"),

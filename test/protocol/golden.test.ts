@@ -1,6 +1,6 @@
 /**
  * Golden tests on real captured frames (fixtures/frames). Expected values in the fixtures were worked
- * out by hand from the protocol notes; the arithmetic is written next to them.
+ * out by hand (docs/protocol.md); the arithmetic is written next to them.
  */
 import { describe, expect, it } from "vitest";
 import { FrameAssembler } from "../../src/protocol/assembler.js";

@@ -10,7 +10,7 @@ import {
 } from "../../src/protocol/telemetry.js";
 
 describe("telemetry helpers", () => {
-  it("computes power with the current's sign (seed log: 13.45 V x 9.93 A = 133.6 W)", () => {
+  it("computes power with the current's sign (log line in the Accu-Solar BMS setup guide: 13.45 V x 9.93 A = 133.6 W)", () => {
     expect(powerW(13.45, 9.93)).toBeCloseTo(133.5585, 6);
     expect(powerW(13.2, -5)).toBeCloseTo(-66, 6);
   });
@@ -28,7 +28,7 @@ describe("telemetry helpers", () => {
     expect(cellStats([])).toBeUndefined();
   });
 
-  it("grades the spread at the seed's integer boundaries: <50 Normal, 50-100 Warning, >100 Critical", () => {
+  it("grades the spread at the setup guide's integer boundaries: <50 Normal, 50-100 Warning, >100 Critical", () => {
     expect(healthForSpread(0)).toBe("Normal");
     expect(healthForSpread(49)).toBe("Normal");
     expect(healthForSpread(50)).toBe("Warning");

@@ -15,7 +15,7 @@ const target: ServiceTarget = {
   workingDirectory: "/home/pi",
 };
 
-const seedConfig = loadConfig({
+const guideUnitConfig = loadConfig({
   env: {
     BMS_ADDRESS: "A5:C2:37:3C:76:D2",
     MQTT_BROKER: "192.168.8.152",
@@ -25,9 +25,9 @@ const seedConfig = loadConfig({
 });
 
 describe("renderSystemdUnit", () => {
-  it("reproduces the seed's unit, with ExecStart for bms-bridge and the capabilities noble needs", () => {
-    const unit = renderSystemdUnit(seedConfig, target);
-    // every line of the seed's [Unit], [Service] and [Install] sections except ExecStart (seed "Step 7")
+  it("reproduces the setup guide's unit, with ExecStart for bms-bridge and the capabilities noble needs", () => {
+    const unit = renderSystemdUnit(guideUnitConfig, target);
+    // every line of the guide's [Unit], [Service] and [Install] sections except ExecStart (the Accu-Solar BMS setup guide, "Step 7")
     for (const line of [
       "[Unit]",
       "Description=ECO-Worthy BMS → MQTT Bridge",
@@ -77,7 +77,7 @@ describe("renderSystemdUnit", () => {
       flags: { mirror: ["native:1", "native:2"] },
     });
     expect(renderSystemdUnit(config, target)).toContain('Environment="BMS_MIRROR_HCI=native:1,native:2"');
-    expect(renderSystemdUnit(seedConfig, target)).not.toContain("BMS_MIRROR_HCI");
+    expect(renderSystemdUnit(guideUnitConfig, target)).not.toContain("BMS_MIRROR_HCI");
   });
 
   it("never writes the MQTT password into the unit", () => {
@@ -88,7 +88,7 @@ describe("renderSystemdUnit", () => {
   });
 
   it("quotes paths with spaces and escapes % in ExecStart", () => {
-    const unit = renderSystemdUnit(seedConfig, {
+    const unit = renderSystemdUnit(guideUnitConfig, {
       ...target,
       scriptArgs: ["/opt/my bridge/bms-bridge.js"],
       runArgs: ["--config", "/etc/bms 100%.yaml"],
@@ -111,7 +111,7 @@ describe("renderSystemdUnit", () => {
 
 describe("renderWindowsTask", () => {
   it("sets the variables machine-wide and registers a restarting task at logon", () => {
-    const text = renderWindowsTask(seedConfig, {
+    const text = renderWindowsTask(guideUnitConfig, {
       ...target,
       nodePath: "C:\\Program Files\\nodejs\\node.exe",
     });

@@ -11,13 +11,13 @@ import {
   encodeResponse,
   FrameAssembler,
 } from "../../src/protocol/index.js";
-import { SEED_CELLS_MV, sampleBasicInfo } from "../../src/testing/index.js";
+import { SAMPLE_CELLS_MV, sampleBasicInfo } from "../../src/testing/index.js";
 
 export const FAKE_HARDWARE_VERSION = "DP04S007L4S200A";
 
 const REGISTERS: ReadonlyMap<number, () => Uint8Array> = new Map([
   [0x03, () => encodeBasicInfo(sampleBasicInfo())],
-  [0x04, () => encodeCellVoltages({ cellsMv: SEED_CELLS_MV })],
+  [0x04, () => encodeCellVoltages({ cellsMv: SAMPLE_CELLS_MV })],
   [0x05, () => encodeHardwareVersion({ text: FAKE_HARDWARE_VERSION })],
 ]);
 

@@ -18,7 +18,7 @@ export interface ReadingSpec {
   socPct?: number;
   remainingAh?: number;
   nominalAh?: number;
-  /** Adds the DP04S extension (jbd-protocol §3.2) with this full-charge capacity. */
+  /** Adds the DP04S extension (docs/protocol.md §3.2) with this full-charge capacity. */
   fullChargeAh?: number;
   cellsMv?: number[];
 }

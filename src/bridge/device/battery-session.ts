@@ -3,7 +3,7 @@
  * failure count and back-off, stale detection and availability. `poll()` never throws; the scheduler
  * (poller.ts) decides when to call it and never calls two sessions of one adapter at once.
  *
- * Rules (prior-art §6 pain points 1, 4, 7):
+ * Rules (docs/background.md §6.1, §6.4, §6.7):
  * - 0x03 then 0x04 make one reading; 0x05 (model) is read once per connection (only until known when
  *   the link is not kept, so rotation costs no extra request per cycle).
  * - No valid reading for `staleAfterPolls` intervals → the link is dropped and reopened on the next poll.

@@ -5,9 +5,9 @@
  * - a reply for another register, a duplicate, a late reply to a request that already timed out,
  * - BLE-module `FF AA` frames and bytes the assembler rejected (bad checksum, junk).
  * A lost reply or an error status is retried; timeouts grow per attempt (aiobmsble does the same:
- * prior-art §5), bounded.
+ * docs/background.md §5), bounded.
  *
- * The client READS; the one write it builds itself is 0xE1 MOSFET control (jbd-protocol §7), used only by
+ * The client READS; the one write it builds itself is 0xE1 MOSFET control (docs/protocol.md §7), used only by
  * the guarded control feature when the bridge runs with --allow-control (src/bridge/features/control/).
  * exchange() passes on a request the mirror's phone app made (src/bridge/features/mirror/); the mirror
  * lets a write through only with --allow-control too.
@@ -104,7 +104,7 @@ export class BmsClient {
   }
 
   /**
-   * Writes the 0xE1 forced-off mask (jbd-protocol §7: `DD 5A E1 02 00 XX`, bit0 charge, bit1 discharge)
+   * Writes the 0xE1 forced-off mask (docs/protocol.md §7: `DD 5A E1 02 00 XX`, bit0 charge, bit1 discharge)
    * and resolves with the acknowledgement. Queued behind any read in progress, like every request.
    * Retrying is safe: the write sets the mask, it does not toggle it.
    */
@@ -140,7 +140,7 @@ export class BmsClient {
     return this.#decode(REGISTER.cellVoltages, decodeCellVoltages);
   }
 
-  /** 0x05 model string (jbd-protocol §5). */
+  /** 0x05 model string (docs/protocol.md §5). */
   async readModel(): Promise<string> {
     return (await this.#decode(REGISTER.hardwareVersion, decodeHardwareVersion)).text;
   }
@@ -199,7 +199,7 @@ export class BmsClient {
     acceptErrorReply: boolean,
   ): Promise<ResponseFrame> {
     if (this.#closedError) return Promise.reject(this.#closedError);
-    // Bytes of an abandoned earlier reply must not be glued to this one (seed bug: stale fragments).
+    // Bytes of an abandoned earlier reply must not be glued to this one (docs/background.md §7 bug 12).
     this.#assembler.reset();
     return new Promise<ResponseFrame>((resolve, reject) => {
       let timer: TimerHandle | undefined;
@@ -305,7 +305,7 @@ export class BmsClient {
   }
 }
 
-/** jbd-protocol §7: MOSFET control. */
+/** docs/protocol.md §7: MOSFET control. */
 const REGISTER_MOSFET_CONTROL = 0xe1;
 
 function hexByte(value: number): string {

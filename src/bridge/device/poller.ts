@@ -1,11 +1,11 @@
 /**
  * The scheduler. Batteries are grouped by medium: every BLE battery on one HCI adapter is in one group,
  * and a group runs ONE operation at a time (connect, read, disconnect), in a single loop, so the
- * adapter never sees two at once ("operation already in progress", prior-art §6.3). TCP, serial and
+ * adapter never sees two at once ("operation already in progress", docs/background.md §6.3). TCP, serial and
  * in-process batteries each get a group of their own.
  *
  * In a BLE group the first `maxConnections` batteries keep their link; the rest rotate
- * connect-read-disconnect (a BMS allows one central; adapters hold a few links: prior-art §5).
+ * connect-read-disconnect (a BMS allows one central; adapters hold a few links: docs/background.md §5).
  * Each battery has its own due time: its interval after the last due time, or its back-off after a
  * failure, ± jitter. When a cycle overruns the interval the next poll starts at once; polls never
  * pile up (a missed slot is skipped, not queued).

@@ -1,7 +1,7 @@
 /**
  * The bridge's MQTT connection (MqttPort over mqtt.js 5). What it adds to mqtt.js, and why:
  * - never fatal: a broker that is down at start, or goes away, is retried with back-off, and each change of
- *   state is logged once (seed bug 7: the seed crashed when the broker was down at start);
+ *   state is logged once (docs/background.md §7 bug 7: the original Python bridge crashed when the broker was down at start);
  * - the bridge state (`<prefix>/bridge/state`, or the bridge's own `stateTopic`): `online` retained on every
  *   connect, `offline` retained as the last will;
  * - a BOUNDED offline queue (oldest dropped and counted); messages in flight when the link dies stay in
@@ -226,7 +226,7 @@ export class MqttConnection implements MqttPort {
     this.#wasConnected = true;
     this.#attemptFailed = false;
     client.options.reconnectPeriod = this.#problems.cleared();
-    // The seed's line, kept verbatim for log scrapers.
+    // The original Python bridge's line, kept verbatim for log scrapers.
     this.#ctx.logger.info(`MQTT connected (rc=${rc})`, {
       url: this.#options.url,
       client_id: this.#clientId,

@@ -1,5 +1,5 @@
 /**
- * The bounded queue that holds publishes made while the broker is unreachable (seed bug 8: QoS 0 lost them
+ * The bounded queue that holds publishes made while the broker is unreachable (docs/background.md §7 bug 8: QoS 0 lost them
  * silently). When full, the OLDEST entry is dropped and counted: for retained telemetry the newest value is
  * the one worth keeping. Pure; the connection flushes it in order after reconnecting.
  */

@@ -1,5 +1,5 @@
 /**
- * The MQTT topic contract (seed "MQTT Topics Published"; docs/mqtt.md). Every topic the bridge writes is
+ * The MQTT topic contract (the Accu-Solar BMS setup guide, "MQTT Topics Published"; docs/mqtt.md). Every topic the bridge writes is
  * built here so the contract lives in one place.
  *
  *   <prefix>/battery/<field>          the single battery, or the bank when there are several
@@ -15,7 +15,7 @@
 import { CONFIG_DEFAULTS } from "../../config/defaults.js";
 import { BmsError } from "../../errors.js";
 
-/** The seed's scalar/array telemetry topics, in the order they are published (status comes last). */
+/** The scalar/array telemetry topics of the original Python bridge, in the order they are published (status comes last). */
 export const TELEMETRY_FIELDS = [
   "voltage",
   "current",

@@ -33,7 +33,11 @@ export function registerDemo(program: Command): void {
       "--scenario <name>",
       "emulator scenario (idle, charge, discharge, imbalance, …; see bms-emu --help)",
     )
-    .option("--count <n>", "number of emulated batteries (8 = the seed's bank)", "1")
+    .option(
+      "--count <n>",
+      "number of emulated batteries (8 = the bank of the Accu-Solar BMS setup guide)",
+      "1",
+    )
     .option("--speed <x>", "simulated seconds per real second (default: the scenario's)")
     .option("-p, --port <port>", "MQTT port of the embedded broker", "1883")
     .option("--ws-port <port>", "MQTT over WebSocket port", "8083")

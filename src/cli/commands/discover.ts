@@ -1,4 +1,4 @@
-/** `bms-bridge discover <address>`: dump every GATT service and characteristic (seed discover_uuids.py). */
+/** `bms-bridge discover <address>`: dump every GATT service and characteristic (like discover_uuids.py of the original Python bridge). */
 import type { Command } from "commander";
 import { normalizeMac } from "../../transport/address.js";
 import { discoverBle } from "../../transport/ble/discover.js";

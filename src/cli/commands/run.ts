@@ -1,5 +1,5 @@
 /**
- * `bms-bridge run` (also what a bare `bms-bridge` does, like the seed's `python eco_worthy_bridge.py`):
+ * `bms-bridge run` (also what a bare `bms-bridge` does, like `python eco_worthy_bridge.py`, the original Python bridge):
  * env + flags + config file → the bridge, until SIGINT/SIGTERM. On a signal it stops cleanly (links
  * closed, bridge state `offline` published) and exits 0; a second signal exits at once. A fatal bridge
  * problem (a BLE adapter gone for longer than `adapter_give_up_after`) stops it the same way and exits 1

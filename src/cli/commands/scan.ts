@@ -1,4 +1,4 @@
-/** `bms-bridge scan`: list advertising batteries, strongest first (seed "Scan for Your Batteries"). */
+/** `bms-bridge scan`: list advertising batteries, strongest first (the Accu-Solar BMS setup guide, "Scan for Your Batteries"). */
 import type { Command } from "commander";
 import { scanBle } from "../../transport/ble/scan.js";
 import { formatScanLines, scanJson, scanSummary } from "../ble-format.js";

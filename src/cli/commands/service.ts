@@ -1,5 +1,5 @@
 /**
- * `bms-bridge service print|install`: the seed's systemd unit (plus the capabilities noble needs), made
+ * `bms-bridge service print|install`: the systemd unit of the Accu-Solar BMS setup guide (plus the capabilities noble needs), made
  * from the effective configuration. `install` writes the unit and prints the systemctl commands; it runs
  * them only with --enable. On Windows both print the scheduled-task commands instead.
  */
@@ -61,7 +61,7 @@ export function registerService(program: Command): void {
 }
 
 async function prepare(flags: ServiceFlags): Promise<{ config: BridgeConfig; target: ServiceTarget }> {
-  // the unit carries only the seed's four variables; a missing battery is still worth a unit to edit
+  // the unit carries only the original Python bridge's four variables; a missing battery is still worth a unit to edit
   const config = await configFromCommand(flags, { env: process.env }, { requireBattery: false });
   return { config, target: serviceTarget(flags) };
 }

@@ -1,5 +1,5 @@
 /**
- * `bms-bridge setup`, the interactive part (the seed's setup-bms-bridge.ps1, for every platform):
+ * `bms-bridge setup`, the interactive part (setup-bms-bridge.ps1 of the original Python bridge, for every platform):
  * scan → pick batteries (or type an address) → broker (tested) → read each battery once → write the
  * config file → offer `service install`. Streams and every effect (scan, read, broker test, files) are
  * injected, so tests drive the whole conversation with strings. `--yes` takes every default and never
@@ -232,7 +232,7 @@ async function readEach(
   return kept;
 }
 
-/** The seed's line (`13.45V | 9.93A | SoC 71% | …`) and the cells. */
+/** The original Python bridge's log line (`13.45V | 9.93A | SoC 71% | …`) and the cells. */
 export function readoutLines(readout: BatteryReadout): string[] {
   const cells = readout.cells.cellsMv;
   const spread = cells.length > 0 ? Math.max(...cells) - Math.min(...cells) : 0;

@@ -72,7 +72,7 @@ export const FAULTS: Readonly<Record<FaultKind, FaultRow>> = {
     stage: "frame",
     defaultValue: undefined,
     valueIsProbability: true,
-    // Flip the low checksum byte (second to last byte of a DD frame, jbd-protocol §2).
+    // Flip the low checksum byte (second to last byte of a DD frame, docs/protocol.md §2).
     apply: (plan) =>
       mapSends(plan, (b) => {
         const out = Uint8Array.from(b);
@@ -135,7 +135,7 @@ export const FAULTS: Readonly<Record<FaultKind, FaultRow>> = {
   },
   noise: {
     stage: "delivery",
-    // Unsolicited non-JBD bytes on the notify characteristic (jbd-protocol §9: UP16S telemetry blocks).
+    // Unsolicited non-JBD bytes on the notify characteristic (docs/protocol.md §9: UP16S telemetry blocks).
     defaultValue: Uint8Array.of(0xaa, 0x55, 0x01, 0x02, 0x7e),
     apply: (plan, value) => [{ kind: "send", bytes: bytes(value) }, ...plan],
   },

@@ -1,4 +1,4 @@
-/** Register 0x03: basic info and status (docs: jbd-protocol §3). */
+/** Register 0x03: basic info and status (docs/protocol.md §3). */
 import { BmsError } from "../../errors.js";
 import { putU16, s16, u16 } from "../bytes.js";
 import type { Decoded } from "../types.js";
@@ -10,7 +10,7 @@ export interface ProductionDate {
   day: number;
 }
 
-/** Optional 9-byte tail after the NTCs sent by newer firmware such as DP04S (jbd-protocol §3.2). */
+/** Optional 9-byte tail after the NTCs sent by newer firmware such as DP04S (docs/protocol.md §3.2). */
 export interface BasicInfoExtension {
   humidityPct: number;
   alarmRaw: number;
@@ -54,7 +54,7 @@ export interface BasicInfo extends BasicInfoFields {
   unitFlag: boolean;
 }
 
-/** Protection status bits 0-14, index = bit (jbd-protocol §3). Bit 15 is reserved. */
+/** Protection status bits 0-14, index = bit (docs/protocol.md §3). Bit 15 is reserved. */
 export const PROTECTION_FLAGS = [
   "cell_overvoltage",
   "cell_undervoltage",
@@ -74,7 +74,7 @@ export const PROTECTION_FLAGS = [
 ] as const;
 
 /**
- * Alarm status bits 0-11 of the extension tail, index = bit (jbd-protocol §3.2, V11 note 2): bits 0-9 warn of
+ * Alarm status bits 0-11 of the extension tail, index = bit (docs/protocol.md §3.2, V11 note 2): bits 0-9 warn of
  * the same conditions as protection bits 0-9, then two alarms of their own.
  */
 export const ALARM_FLAGS = [
@@ -85,17 +85,17 @@ export const ALARM_FLAGS = [
 
 const FET_CHARGE = 0x01;
 const FET_DISCHARGE = 0x02;
-/** V11: FET byte bit 7 switches current to 100 mA and capacities to 100 mAh (jbd-protocol §3.1). */
+/** V11: FET byte bit 7 switches current to 100 mA and capacities to 100 mAh (docs/protocol.md §3.1). */
 export const FET_UNIT_FLAG = 0x80;
-/** 0.1 K with offset 2731: 0 °C = 2731 (jbd-protocol §3). */
+/** 0.1 K with offset 2731: 0 °C = 2731 (docs/protocol.md §3). */
 const KELVIN_OFFSET = 2731;
-/** Data offsets (jbd-protocol §3 table). */
+/** Data offsets (docs/protocol.md §3 table). */
 const NTC_COUNT_OFFSET = 22;
 const NTC_OFFSET = 23;
-/** humidity 1 + alarm 2 + full-charge 2 + remaining 2 + balance current 2 (jbd-protocol §3.2). */
+/** humidity 1 + alarm 2 + full-charge 2 + remaining 2 + balance current 2 (docs/protocol.md §3.2). */
 export const EXTENSION_LENGTH = 9;
 
-/** Bits 15..9 = year − 2000, 8..5 = month, 4..0 = day (jbd-protocol §3: 0x2C7C = 2022-03-28). */
+/** Bits 15..9 = year − 2000, 8..5 = month, 4..0 = day (docs/protocol.md §3: 0x2C7C = 2022-03-28). */
 export function decodeProductionDate(raw: number): ProductionDate {
   return { year: 2000 + ((raw >> 9) & 0x7f), month: (raw >> 5) & 0x0f, day: raw & 0x1f };
 }
@@ -119,7 +119,7 @@ export function flagNames(raw: number, table: readonly string[]): string[] {
 
 /**
  * 1-based cells whose balance bit is set, bit 0 = cell 1 (JBD PDF, JBD_REGISTER_MAP.md). Note: the
- * esphome-jbd-bms text sensor maps bits MSB-first relative to the cell count instead (jbd-protocol
+ * esphome-jbd-bms orders the two balance words the other way round and its cell list is disputed (docs/protocol.md
  * §3.1); no real capture settles it, so we follow the vendor document.
  */
 export function balancingCells(balanceRaw: number): number[] {
@@ -130,7 +130,7 @@ export function balancingCells(balanceRaw: number): number[] {
 
 /**
  * Decodes the 0x03 data field. N comes from data[22]; the data length is never assumed. If 9 or more
- * bytes follow the NTCs, the first 9 are the §3.2 extension. A tail of 1-8 bytes matches no known
+ * bytes follow the NTCs, the first 9 are the extension of docs/protocol.md §3.2. A tail of 1-8 bytes matches no known
  * layout and is ignored (not an error), as are bytes after the extension.
  */
 export function decodeBasicInfo(data: Uint8Array): Decoded<BasicInfo> {
@@ -182,7 +182,7 @@ function decodeExtension(data: Uint8Array, at: number, capacityUnit: number): Ba
     alarmRaw: u16(data, at + 1),
     fullChargeAh: u16(data, at + 3) / capacityUnit,
     remainingAh: u16(data, at + 5) / capacityUnit,
-    // Unit and sign unresolved (jbd-protocol §3.2: 0x8110 seen once), so only the raw word is exposed.
+    // Unit and sign unresolved (docs/protocol.md §3.2: 0x8110 seen once), so only the raw word is exposed.
     balanceCurrentRaw: u16(data, at + 7),
   };
 }

@@ -1,4 +1,4 @@
-/** Register 0x04: cell voltages, U16 big-endian mV each, cell 1 first (docs: jbd-protocol §4). */
+/** Register 0x04: cell voltages, U16 big-endian mV each, cell 1 first (docs/protocol.md §4). */
 import { BmsError } from "../../errors.js";
 import { putU16, u16 } from "../bytes.js";
 import type { Decoded } from "../types.js";

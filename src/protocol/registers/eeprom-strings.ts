@@ -1,6 +1,6 @@
 /**
  * Registers 0xA0 (manufacturer), 0xA1 (device name), 0xA2 (barcode): EEPROM strings that, unlike 0x05,
- * carry an inner length byte before the text, e.g. `05 "DGJBD"`; `00` = empty (jbd-protocol §5).
+ * carry an inner length byte before the text, e.g. `05 "DGJBD"`; `00` = empty (docs/protocol.md §5).
  */
 import { BmsError } from "../../errors.js";
 import type { Decoded } from "../types.js";

@@ -1,5 +1,5 @@
 /**
- * Register 0xAA: protection event counters, U16 each (jbd-protocol §6). 11 words on older firmware;
+ * Register 0xAA: protection event counters, U16 each (docs/protocol.md §6). 11 words on older firmware;
  * V11 adds a 12th, the system-restart count (data length 24 instead of 22).
  */
 import { BmsError } from "../../errors.js";
@@ -7,7 +7,7 @@ import { putU16, u16 } from "../bytes.js";
 import type { Decoded } from "../types.js";
 import { toWire, U16_MAX } from "../wire-value.js";
 
-/** Word order on the wire, index = word (jbd-protocol §6). */
+/** Word order on the wire, index = word (docs/protocol.md §6). */
 export const ERROR_COUNTER_NAMES = [
   "short_circuit",
   "charge_overcurrent",

@@ -1,6 +1,6 @@
 /**
  * Register 0x05: hardware version / model. Plain ASCII whose length is the frame's length byte: there
- * is NO inner length prefix (jbd-protocol §5; contrast the EEPROM strings 0xA0-0xA2).
+ * is NO inner length prefix (docs/protocol.md §5; contrast the EEPROM strings 0xA0-0xA2).
  */
 import type { Decoded } from "../types.js";
 import { bytesToText, textToBytes } from "./text.js";

@@ -30,9 +30,9 @@ export type DecodedResponse =
   | { register: number; type: "parameter"; value: ParameterValue }
   /** A register we have no layout for: the data is handed over untouched. */
   | { register: number; type: "raw"; value: { data: Uint8Array } }
-  /** Write acknowledged (status 0, no data; jbd-protocol §7). */
+  /** Write acknowledged (status 0, no data; docs/protocol.md §7). */
   | { register: number; type: "ack" }
-  /** status != 0 (jbd-protocol §2). */
+  /** status != 0 (docs/protocol.md §2). */
   | { register: number; type: "error_reply"; status: number; statusName: string; meaning: string };
 
 type Decoder = (register: number, data: Uint8Array) => Decoded<DecodedResponse>;

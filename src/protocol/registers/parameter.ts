@@ -1,5 +1,5 @@
 /**
- * EEPROM parameter registers (0x10-0x9F): each read returns one big-endian word (jbd-protocol §6).
+ * EEPROM parameter registers (0x10-0x9F): each read returns one big-endian word (docs/protocol.md §6).
  * Units differ per register (mV, 10 mV, 10 mA signed, 0.1 K, …), so the codec keeps the raw word.
  */
 import { BmsError } from "../../errors.js";

@@ -1,7 +1,7 @@
 /**
  * The DP04S dongle's advertisement, byte for byte (pure). Advertising data: flags, the 16-bit service
  * FF00, and manufacturer data = the dongle's MAC in little-endian byte order (company id = the last two
- * MAC bytes, then the first four reversed; prior-art §3). Scan response: the complete local name.
+ * MAC bytes, then the first four reversed; docs/background.md §3). Scan response: the complete local name.
  *
  * A real dongle carries its own radio address there, and so does an emulated battery by default (in the
  * virtual lab 00:AA:01:00:00:xx); a MAC given with `--mac` replaces it in the manufacturer data only.

@@ -1,6 +1,6 @@
 /**
  * "Does this advertisement look like a JBD BMS?" A pure function of what a scan saw, with its reasons, so
- * `bms-bridge scan` can flag batteries even after a user renamed them (prior-art §6.6: detection by name
+ * `bms-bridge scan` can flag batteries even after a user renamed them (docs/background.md §6.6: detection by name
  * alone fails after renaming; OUI and the manufacturer-data fingerprint survive it).
  */
 import { normalizeMac } from "../address.js";
@@ -21,7 +21,7 @@ export interface JbdVerdict {
   reasons: string[];
 }
 
-/** Names JBD boards and their dongles advertise (prior-art §3/§6.6): DP04S007L4S200A, SP04S034…, JBD-…, xiaoxiang. */
+/** Names JBD boards and their dongles advertise (docs/background.md §3, §6.6): DP04S007L4S200A, SP04S034…, JBD-…, xiaoxiang. */
 const NAME_PATTERNS: ReadonlyArray<{ pattern: RegExp; label: string }> = [
   { pattern: /^DP\d{2}S\d{3}/i, label: "DP..S... (JBD DP series)" },
   { pattern: /^[A-Z]?SP\d{2}S\d{3}/i, label: "SP..S... (JBD SP series)" },
@@ -29,7 +29,7 @@ const NAME_PATTERNS: ReadonlyArray<{ pattern: RegExp; label: string }> = [
   { pattern: /xiaoxiang/i, label: "xiaoxiang" },
 ];
 
-/** OUIs seen on JBD BLE dongles (prior-art §3; BMS_BLE PR #780 OUI matching). */
+/** OUIs seen on JBD BLE dongles (docs/background.md §3; BMS_BLE PR #780 OUI matching). */
 const JBD_OUIS: ReadonlySet<string> = new Set([
   "A4:C1:37",
   "A4:C1:38",
@@ -58,7 +58,7 @@ function macBytes(address: string): number[] | undefined {
 
 /**
  * The JBD dongle's manufacturer data is its own MAC in little-endian byte order: company id (LE) = the
- * last two MAC bytes, then the first four MAC bytes reversed (prior-art §3, aiobmsble jbd test data).
+ * last two MAC bytes, then the first four MAC bytes reversed (docs/background.md §3, aiobmsble jbd test data).
  */
 export function jbdManufacturerData(address: string): Uint8Array | undefined {
   const bytes = macBytes(address);

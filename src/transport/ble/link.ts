@@ -1,8 +1,8 @@
 /**
  * A Link over the JBD UART-over-GATT service: notifications from FF01 are the incoming bytes, writes go
- * to FF02 (prior-art §3). Some variants use FFF0/FFF1/FFF2. Every GATT step goes through the adapter's
+ * to FF02 (docs/background.md §3). Some variants use FFF0/FFF1/FFF2. Every GATT step goes through the adapter's
  * queue. Each connection subscribes exactly once and removes its handlers on close: duplicate notify
- * handlers after a reconnect corrupt frames in other bridges (prior-art §6.8).
+ * handlers after a reconnect corrupt frames in other bridges (docs/background.md §6.8).
  */
 import type { Characteristic, Peripheral } from "@stoprocent/noble";
 import { BmsError, toBmsError } from "../../errors.js";
@@ -117,7 +117,7 @@ export class BleLink implements Link {
         try {
           return await this.#uart.write.writeAsync(data, true);
         } catch {
-          // older dongles only accept write-with-response (prior-art §3); remember it for this link
+          // older dongles only accept write-with-response (docs/background.md §3); remember it for this link
           this.#withoutResponse = false;
         }
       }

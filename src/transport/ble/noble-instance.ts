@@ -4,7 +4,7 @@
  *
  * An instance whose adapter went away is not reused: after a pulled-out dongle noble's serial binding
  * retries only while the port is listed by the OS (never for a pty, and not after ten tries), and it
- * stays `poweredOff` forever (issue 9). The supervisor (supervisor.ts) closes it and opens a new one.
+ * stays `poweredOff` forever (seen in the virtual BLE lab). The supervisor (supervisor.ts) closes it and opens a new one.
  */
 import { existsSync } from "node:fs";
 import type { Noble } from "@stoprocent/noble";

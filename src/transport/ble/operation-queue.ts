@@ -1,7 +1,7 @@
 /**
  * One queue per BLE adapter: scan, connect, discover, subscribe and write never overlap on one adapter.
  * Overlapping them is what gives BlueZ users "Operation already in progress" and wedged adapters
- * (prior-art §6.2, §6.3). FIFO; every operation has a timeout.
+ * (docs/background.md §6.2, §6.3). FIFO; every operation has a timeout.
  *
  * A timed-out operation is told through its AbortSignal and its caller gets TIMEOUT at once, but the next
  * operation starts only when the late one settles (or after `settleGraceMs`), so a slow HCI command is not

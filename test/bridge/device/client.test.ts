@@ -50,7 +50,7 @@ describe("BmsClient", () => {
     expect(basic.socPct).toBe(71);
     expect(cells.cellsMv).toEqual([3361, 3362, 3360, 3363]);
     expect(model).toBe(DEFAULT_MODEL);
-    // jbd-protocol §2 worked examples
+    // docs/protocol.md §2 worked examples
     expect(link.writes.map((w) => Buffer.from(w).toString("hex"))).toEqual([
       "dda50300fffd77",
       "dda50400fffc77",
@@ -230,8 +230,8 @@ describe("BmsClient", () => {
     expect(isBmsError(await client.readCellVoltages().catch((e: unknown) => e), "DISCONNECTED")).toBe(true);
   });
 
-  it("builds exactly one kind of write itself: 0xE1 MOSFET control, byte for byte as jbd-protocol §7", async () => {
-    // §7: the BMS acknowledges with `DD E1 00 00 00 00 77`
+  it("builds exactly one kind of write itself: 0xE1 MOSFET control, byte for byte as docs/protocol.md §7", async () => {
+    // docs/protocol.md §7: the BMS acknowledges with `DD E1 00 00 00 00 77`
     const ack = (request: { register: number }) =>
       request.register === 0xe1
         ? [encodeResponse(0xe1, 0, new Uint8Array(0))]
@@ -243,7 +243,7 @@ describe("BmsClient", () => {
     expect(methods.filter((m) => /write|set|control/i.test(m))).toEqual(["writeMosfetControl"]);
     const acked = client.writeMosfetControl(0x01);
     await vi.advanceTimersByTimeAsync(0);
-    // §7: `00 01` → `DD 5A E1 02 00 01 FF 1C 77` (charge off)
+    // docs/protocol.md §7: `00 01` → `DD 5A E1 02 00 01 FF 1C 77` (charge off)
     expect([...(link.writes.at(-1) ?? [])]).toEqual([0xdd, 0x5a, 0xe1, 0x02, 0x00, 0x01, 0xff, 0x1c, 0x77]);
     expect((await acked).register).toBe(0xe1);
     await client.writeMosfetControl(0x03);

@@ -35,7 +35,7 @@ const warnings = (logger: ReturnType<typeof createMemoryLogger>) =>
   logger.records.filter((r) => r.level === "warn").map((r) => r.message);
 
 describe("MqttConnection", () => {
-  it("connects with a unique client id, logs the seed's line and publishes bridge/state online", async () => {
+  it("connects with a unique client id, logs the original bridge's log line and publishes bridge/state online", async () => {
     const b = await broker(0);
     const { conn, logger } = await connection(b.ports.mqtt);
     await conn.waitForConnect();

@@ -10,7 +10,7 @@ import {
 import { isBmsError } from "../../../src/errors.js";
 
 describe("topic contract", () => {
-  it("builds the seed's plain topics and the per-battery ones", () => {
+  it("builds the plain Accu-Solar topics and the per-battery ones", () => {
     expect(batteryTopic("accusolar", undefined, "voltage")).toBe("accusolar/battery/voltage");
     expect(batteryTopic("accusolar", "2", "cells")).toBe("accusolar/battery/2/cells");
     expect(systemHealthTopic("accusolar")).toBe("accusolar/system/health");

@@ -1,6 +1,6 @@
 /**
  * The Accu-Solar contract, run against any broker: bridge publisher → broker → a client that reads like
- * Accu-Solar (src/testing/accu-solar-client.ts). Expected values come from the seed's first live reading.
+ * Accu-Solar (src/testing/accu-solar-client.ts). Expected values come from the first live reading shown in the Accu-Solar BMS setup guide.
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { EventBus } from "../../../src/bridge/event-bus.js";

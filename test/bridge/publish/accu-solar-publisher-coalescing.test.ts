@@ -147,7 +147,7 @@ describe("AccuSolarPublisher coalescing the bank of several batteries", () => {
 });
 
 describe("AccuSolarPublisher with one battery and a bank window", () => {
-  it("still publishes the plain topics and the seed line with each reading, without waiting", async () => {
+  it("still publishes the plain topics and the original bridge's log line with each reading, without waiting", async () => {
     const { bus, mqtt, logger, clock, publisher, start } = setup(["1"]);
     await start();
     bus.emit("reading", sampleReading({ time: clock.now() }));

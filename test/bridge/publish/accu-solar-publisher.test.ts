@@ -3,7 +3,7 @@ import { sampleReading } from "../../../src/testing/index.js";
 import { ACCU_SOLAR_TOPICS, offline, online, setup, T0 } from "./publisher-rig.js";
 
 describe("AccuSolarPublisher with one battery", () => {
-  it("publishes every seed topic retained at QoS 1, plain and per battery, with the seed's values", async () => {
+  it("publishes every Accu-Solar topic retained at QoS 1, plain and per battery, with the setup guide's values", async () => {
     const { bus, mqtt, publisher, start } = setup();
     await start();
     bus.emit("reading", sampleReading({ time: T0 }));
@@ -23,7 +23,7 @@ describe("AccuSolarPublisher with one battery", () => {
     });
   });
 
-  it("logs the seed's line without an id prefix", async () => {
+  it("logs the original bridge's log line without an id prefix", async () => {
     const { bus, logger, publisher, start } = setup();
     await start();
     bus.emit("reading", sampleReading());

@@ -11,10 +11,10 @@ const payloads = (reading: BatteryReading) => formatted(reading).payloads;
 const statusOf = (reading: BatteryReading) =>
   batteryStatus(reading, valuesFromReading(reading), formatted(reading));
 
-describe("seed payload formats", () => {
+describe("Accu-Solar payload formats", () => {
   const first = formatted(sampleReading());
 
-  it("formats the seed's first reading exactly as the seed table shows it", () => {
+  it("formats the setup guide's first reading exactly as its table shows it", () => {
     expect(first.payloads).toEqual({
       voltage: "13.45",
       current: "9.93",
@@ -28,7 +28,7 @@ describe("seed payload formats", () => {
     });
   });
 
-  it("prints the seed's log line", () => {
+  it("prints the original bridge's log line", () => {
     expect(publishLogLine(first)).toBe(
       "Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
     );
@@ -37,7 +37,7 @@ describe("seed payload formats", () => {
     );
   });
 
-  it("reproduces the seed's second log line (10.64 A → 143.1 W)", () => {
+  it("reproduces the original bridge's second log line (10.64 A → 143.1 W)", () => {
     const t = formatted(sampleReading({ basic: { currentA: 10.64 } }));
     expect(publishLogLine(t)).toBe("Published → 13.45V | 10.64A | SoC 71% | 143.1W | Temp 9.0°C | Cycles 27");
   });
@@ -63,7 +63,7 @@ describe("seed payload formats", () => {
   });
 });
 
-describe("cell health (seed: Normal < 50 mV, Warning 50-100 mV, Critical > 100 mV)", () => {
+describe("cell health (as the original bridge: Normal < 50 mV, Warning 50-100 mV, Critical > 100 mV)", () => {
   it.each([
     [[3300, 3349], "Normal"],
     [[3300, 3350], "Warning"],

@@ -1,5 +1,5 @@
 /**
- * The bridge's MQTT side against a real Mosquitto 2.0, read by `mosquitto_sub`: the seed topics retained,
+ * The bridge's MQTT side against a real Mosquitto 2.0, read by `mosquitto_sub`: the Accu-Solar topics retained,
  * MQTT 5 message expiry when the bridge dies, broker restarts, passwords and TLS.
  */
 import { afterEach, describe, expect, it } from "vitest";
@@ -24,7 +24,7 @@ import { systemClock } from "../../../src/util/clock.js";
 import { mosquittoSubRetained } from "../../support/mosquitto-sub.js";
 import { eventually } from "../../support/retained.js";
 
-const SEED_TOPICS: Record<string, string> = {
+const GUIDE_TOPICS: Record<string, string> = {
   "accusolar/battery/voltage": "13.45",
   "accusolar/battery/current": "9.93",
   "accusolar/battery/soc": "71",
@@ -68,14 +68,14 @@ async function bridge(
   });
   await pub.start();
   await conn.start();
-  const publishSeed = async (): Promise<void> => {
+  const publishSampleReading = async (): Promise<void> => {
     // the connect's republish first: it finds nothing yet (no battery has said it is online)
     await pub.whenIdle();
     bus.emit("reading", sampleReading({ time: Date.now() }));
     await pub.whenIdle();
     await conn.whenDelivered();
   };
-  return { conn, logger, bus, publishSeed };
+  return { conn, logger, bus, publishSampleReading };
 }
 
 const warnings = (logger: ReturnType<typeof createMemoryLogger>) =>
@@ -84,13 +84,13 @@ const warnings = (logger: ReturnType<typeof createMemoryLogger>) =>
 describe.skipIf(mosquittoSkipReason({ clients: true, auth: true, tls: true }))(
   "bridge ↔ real Mosquitto",
   () => {
-    it("every seed topic arrives retained, as mosquitto_sub reads it, and status agrees with them", async () => {
+    it("every Accu-Solar topic arrives retained, as mosquitto_sub reads it, and status agrees with them", async () => {
       const broker = await mosquitto();
-      const { conn, publishSeed } = await bridge(broker.url);
+      const { conn, publishSampleReading } = await bridge(broker.url);
       await conn.waitForConnect();
-      await publishSeed();
+      await publishSampleReading();
       const retained = mosquittoSubRetained(broker.port, "accusolar/#");
-      for (const [topic, payload] of Object.entries(SEED_TOPICS)) {
+      for (const [topic, payload] of Object.entries(GUIDE_TOPICS)) {
         expect(retained.get(topic), topic).toEqual({ retained: true, payload });
       }
       expect(retained.get("accusolar/bridge/state")?.payload).toBe("online");
@@ -108,11 +108,15 @@ describe.skipIf(mosquittoSkipReason({ clients: true, auth: true, tls: true }))(
       const broker = await mosquitto();
       const proxy = await startTcpProxy({ port: broker.port });
       clientCleanups.push(() => proxy.close());
-      const { conn, publishSeed } = await bridge(`mqtt://127.0.0.1:${proxy.port}`, {}, { messageExpiryS: 2 });
+      const { conn, publishSampleReading } = await bridge(
+        `mqtt://127.0.0.1:${proxy.port}`,
+        {},
+        { messageExpiryS: 2 },
+      );
       await conn.waitForConnect();
       expect(conn.stats.protocolVersion).toBe(5);
       expect(conn.supportsMessageExpiry).toBe(true);
-      await publishSeed();
+      await publishSampleReading();
       expect(
         mosquittoSubRetained(broker.port, "accusolar/battery/voltage").get("accusolar/battery/voltage")
           ?.payload,
@@ -131,9 +135,9 @@ describe.skipIf(mosquittoSkipReason({ clients: true, auth: true, tls: true }))(
 
     it("republishes the retained state after Mosquitto restarts without persistence", async () => {
       const broker = await mosquitto();
-      const { conn, publishSeed, logger } = await bridge(broker.url);
+      const { conn, publishSampleReading, logger } = await bridge(broker.url);
       await conn.waitForConnect();
-      await publishSeed();
+      await publishSampleReading();
       await broker.restart();
       await eventually(
         async () => logger.records.filter((r) => r.message === "MQTT connected (rc=0)").length,

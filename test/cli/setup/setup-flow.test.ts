@@ -8,7 +8,7 @@ import {
 } from "../../../src/cli/setup/setup-flow.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { isBmsError } from "../../../src/errors.js";
-import { SEED_CELLS_MV, sampleBasicInfo } from "../../../src/testing/index.js";
+import { SAMPLE_CELLS_MV, sampleBasicInfo } from "../../../src/testing/index.js";
 import { judgeJbd } from "../../../src/transport/ble/jbd-verdict.js";
 import type { ScannedDevice } from "../../../src/transport/ble/scan.js";
 
@@ -32,7 +32,7 @@ const SCAN = [
 
 const READOUT: BatteryReadout = {
   basic: sampleBasicInfo(),
-  cells: { cellsMv: [...SEED_CELLS_MV] },
+  cells: { cellsMv: [...SAMPLE_CELLS_MV] },
   model: "JBD-DP04S007-L4S-200A",
 };
 
@@ -117,7 +117,7 @@ describe("bms-bridge setup (prompt flow)", () => {
     expect(out).toMatch(/ 2\) A5:C2:37:3C:76:D3/);
     expect(out).not.toContain("Headphones");
     expect(out).toContain("Testing the MQTT broker at mqtt://192.168.1.50:1883… OK");
-    // the seed's reading line and the cells
+    // the original Python bridge's reading line and the cells
     expect(out).toContain("13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27");
     expect(out).toContain("cells 3.361 3.362 3.360 3.363 V (spread 3 mV)");
     expect(out).toContain(

@@ -1,6 +1,6 @@
 /**
  * The emulated battery as a real BLE peripheral (bleno), read by a real central (noble) through the
- * virtual BLE lab, like the seed's Python bridge reads a real DP04S dongle.
+ * virtual BLE lab, like the original Python bridge (eco_worthy_bridge.py) reads a real DP04S dongle.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulatedBattery, type EmulatedBattery } from "../../../src/emulator/battery.js";

@@ -12,7 +12,7 @@ import {
 } from "../../../src/protocol/registers/basic-info.js";
 import { hex } from "../../support/hex.js";
 
-// Hand-built 4S data field, every value worked out from jbd-protocol §3:
+// Hand-built 4S data field, every value worked out from docs/protocol.md §3:
 const DATA_4S = hex(
   [
     "05 41", // voltage 0x0541 = 1345 x 10 mV = 13.45 V
@@ -82,7 +82,7 @@ describe("decodeBasicInfo", () => {
     expect(result).toMatchObject({ value: { chargeFetOn: true, dischargeFetOn: false } });
   });
 
-  it("reads N from data[22] and decodes the 9-byte extension after the NTCs (§3.2)", () => {
+  it("reads N from data[22] and decodes the 9-byte extension after the NTCs (docs/protocol.md §3.2)", () => {
     const data = new Uint8Array(23 + 2 + 9);
     data.set(DATA_4S.subarray(0, 22));
     data[22] = 1; // one NTC

@@ -42,7 +42,7 @@ describe("decodeResponse", () => {
     expect(!result.ok && result.error.code).toBe("DECODE_INVALID");
   });
 
-  it("reads a one-word parameter register as raw_u16 (0x24 COVP 0x0E42 = 3650 mV, §6)", () => {
+  it("reads a one-word parameter register as raw_u16 (0x24 COVP 0x0E42 = 3650 mV, docs/protocol.md §6)", () => {
     expect(decodeResponse(response(0x24, 0, hex("0E 42")))).toEqual({
       ok: true,
       value: { register: 0x24, type: "parameter", value: { rawU16: 3650 } },

@@ -8,7 +8,7 @@ import {
 import { hex } from "../../support/hex.js";
 
 describe("parameter registers", () => {
-  it("reads one big-endian word (0x29 DSGOC 0xA628, §6)", () => {
+  it("reads one big-endian word (0x29 DSGOC 0xA628, docs/protocol.md §6)", () => {
     expect(decodeParameter(hex("A6 28"))).toEqual({ ok: true, value: { rawU16: 0xa628 } });
   });
 

@@ -9,7 +9,7 @@ import {
 const hex = (text: string) => Uint8Array.from(Buffer.from(text, "hex"));
 
 describe("judging whether an advertisement looks like a JBD BMS", () => {
-  it("recognises the seed's battery on every clue: name, OUI, FF00 and the fingerprint", () => {
+  it("recognises the setup guide's battery on every clue: name, OUI, FF00 and the fingerprint", () => {
     const verdict = judgeJbd({
       address: "A5:C2:37:3C:76:D2",
       name: "DP04S007L4S200A",

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlenoPeripheral } from "../../../src/emulator/gatt/bleno.js";
 import { isBmsError } from "../../../src/errors.js";
 import { decodeBasicInfo, decodeCellVoltages, decodeHardwareVersion } from "../../../src/protocol/index.js";
-import { SEED_CELLS_MV } from "../../../src/testing/index.js";
+import { SAMPLE_CELLS_MV } from "../../../src/testing/index.js";
 import {
   type BleAdapter,
   jbdManufacturerData,
@@ -50,7 +50,7 @@ describe.skipIf(labMissing())("a BLE link from noble to an emulated battery over
     expect(found).toBeDefined();
     expect(found?.name).toBe(BATTERY_NAME);
     expect(found?.serviceUuids).toContain("ff00");
-    // company id = last two MAC bytes, then the first four reversed (prior-art §3): d2 76 3c 37 c2 a5
+    // company id = last two MAC bytes, then the first four reversed (docs/background.md §3): d2 76 3c 37 c2 a5
     expect(found?.manufacturerDataHex).toBe("d2763c37c2a5");
     expect(Buffer.from(jbdManufacturerData(BATTERY_MAC) ?? []).toString("hex")).toBe("d2763c37c2a5");
     expect(found?.verdict.likelyJbd).toBe(true);
@@ -67,7 +67,7 @@ describe.skipIf(labMissing())("a BLE link from noble to an emulated battery over
       expect(info.ok && info.value.socPct).toBe(71);
 
       const cells = decodeCellVoltages((await readRegister(link, 0x04)).frame.data);
-      expect(cells.ok && cells.value.cellsMv).toEqual(SEED_CELLS_MV);
+      expect(cells.ok && cells.value.cellsMv).toEqual(SAMPLE_CELLS_MV);
 
       const version = decodeHardwareVersion((await readRegister(link, 0x05)).frame.data);
       expect(version.ok && version.value.text).toBe(FAKE_HARDWARE_VERSION);

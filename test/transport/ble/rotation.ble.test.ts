@@ -1,7 +1,7 @@
 /**
  * Many batteries, one central, in rotation: connect, read 0x03, disconnect, next battery. This is the
  * only multi-battery mode the lab can test: btvirt loses the second link's GATT traffic when a central
- * holds two links at once (docs/virtual-ble.md), which real adapters do not.
+ * holds two links at once (docs/cli-ble.md, "The virtual BLE lab"), which real adapters do not.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulatedBattery, type EmulatedBattery } from "../../../src/emulator/battery.js";

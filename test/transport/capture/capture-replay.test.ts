@@ -104,7 +104,7 @@ describe("capture → replay", () => {
     );
     expect(tx.slice(0, 3)).toEqual(["DD A5 05 00 FF FB 77", "DD A5 03 00 FF FD 77", "DD A5 04 00 FF FC 77"]);
     const rx = parsed?.chunks.filter((c) => c.dir === "rx") ?? [];
-    // the emulator sends 20-byte notifications (DP04S, jbd-protocol §9): the boundaries are kept
+    // the emulator sends 20-byte notifications (DP04S, docs/protocol.md §9): the boundaries are kept
     expect(rx.every((c) => c.bytes.length <= 20)).toBe(true);
     expect(rx.some((c) => c.bytes.length === 20)).toBe(true);
     const times = parsed?.chunks.map((c) => c.t) ?? [];

@@ -2,8 +2,8 @@
  * Guarded MOSFET control, the pure part: what a `<prefix>/battery/<id>/set/<field>` message asks for,
  * which 0xE1 mask fulfils it without releasing the other FET, and whether a read-back confirms it.
  *
- * jbd-protocol §7: `DD 5A E1 02 00 XX`, XX bit0 = 1 forces the charge FET off, bit1 = 1 the discharge FET.
- * The BMS does not report the mask it holds; jbd-protocol §3 gives the FET byte (bit0 charge on, bit1
+ * docs/protocol.md §7: `DD 5A E1 02 00 XX`, XX bit0 = 1 forces the charge FET off, bit1 = 1 the discharge FET.
+ * The BMS does not report the mask it holds; docs/protocol.md §3 gives the FET byte (bit0 charge on, bit1
  * discharge on) and protection bit 12 ("MOSFET software lock"), set while any FET is forced off. So a FET
  * counts as forced off when the lock bit is set and that FET is off. A FET that is off without the lock
  * bit is off because of a protection, and writing a 1 for it would turn a self-healing protection into a
@@ -16,7 +16,7 @@ export const FET_FIELDS = { charge: 0b01, discharge: 0b10 } as const;
 export type FetField = keyof typeof FET_FIELDS;
 export type FetState = "ON" | "OFF";
 
-/** jbd-protocol §3 "Protection status bits": bit 12 = MOSFET software lock. */
+/** docs/protocol.md §3 "Protection bits": bit 12 = MOSFET software lock. */
 export const SOFTWARE_LOCK_BIT = 12;
 
 /** The set/ leaf the bridge publishes results on; never a command. */
@@ -72,7 +72,7 @@ function truncate(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
-/** The FET facts one 0x03 reply gives (jbd-protocol §3). */
+/** The FET facts one 0x03 reply gives (docs/protocol.md §3). */
 export interface FetSnapshot {
   fetRaw: number;
   protectionRaw: number;

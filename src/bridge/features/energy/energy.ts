@@ -2,7 +2,7 @@
  * Energy and charge counters, integrated from readings. PURE: no clock, no I/O.
  *
  * Rules (docs/features-ha-energy-bank.md "Energy counters"):
- * - Sign: positive current = charging, as on the wire (jbd-protocol §3). Charged and discharged
+ * - Sign: positive current = charging, as on the wire (docs/protocol.md §3). Charged and discharged
  *   amounts are kept apart and both only ever grow.
  * - Trapezoidal rule between two consecutive readings, using the readings' own `time`. When the
  *   current (and so the power) changes sign inside an interval, the straight line between the two

@@ -27,7 +27,7 @@ import { linkEntitiesFor } from "./ha-link-entities.js";
 
 export type { HaEntity };
 
-/** A JBD 0x03 protection bit (jbd-protocol §3, "Protection status bits"). */
+/** A JBD 0x03 protection bit (docs/protocol.md §3, "Protection bits"). */
 interface ProtectionBit {
   bit: number;
   key: string;
@@ -205,7 +205,7 @@ const CONTROL_ENTITIES: readonly HaEntity[] = [
 export interface BatteryShape {
   cellCount: number;
   ntcCount: number;
-  /** The DP04S 0x03 extension (full-charge capacity) is present (jbd-protocol §3.2). */
+  /** The DP04S 0x03 extension (full-charge capacity) is present (docs/protocol.md §3.2). */
   hasFullCharge: boolean;
   /** The energy-counter feature is running. */
   energy: boolean;

@@ -4,7 +4,7 @@
  * `mosquitto_sub -t 'homeassistant/#'` understands them.
  *
  * - Topic `<discovery_prefix>/<component>/<unique_id>/config`; the object id is the unique id, which HA
- *   restricts to [a-zA-Z0-9_-] (an alias containing "/" broke batmon's discovery, prior-art §6.13).
+ *   restricts to [a-zA-Z0-9_-] (an alias containing "/" broke batmon's discovery, docs/background.md §6.13).
  * - Availability: the state of the bridge that reads the battery (its last will) AND the battery's own
  *   availability topic, `availability_mode: all` (the bank device: the site's `<prefix>/bridge/state`).
  * - `expire_after` on status-derived entities as a backstop if both availability signals are lost.
@@ -24,7 +24,7 @@ export interface HaBatteryFacts {
   address: string;
   /** 0x05 model string, when read. */
   model?: string;
-  /** 0x03 software version byte (jbd-protocol §3). */
+  /** 0x03 software version byte (docs/protocol.md §3). */
   softwareVersionRaw?: number;
   /** The configured human name (HA device name); default "Battery <id>". */
   name?: string;

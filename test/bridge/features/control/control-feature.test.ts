@@ -124,7 +124,7 @@ describe("guarded MOSFET control", () => {
     expect(chargeOn).toMatchObject({ outcome: "confirmed", charge_fet: "ON", discharge_fet: "OFF" });
     expect(mqtt.retainedPayload(`${PREFIX}/battery/1/discharge_fet`)).toBe("OFF");
 
-    // jbd-protocol §7 frames: 01 charge off, 03 both off, 02 discharge off
+    // docs/protocol.md §7 frames: 01 charge off, 03 both off, 02 discharge off
     expect(writes().map((w) => toHex(w.bytes).slice(0, 17))).toEqual([e1(0x01), e1(0x03), e1(0x02)]);
     expect(battery.snapshot().fetRaw).toBe(0b01);
   });

@@ -7,7 +7,7 @@ import {
   parseFetCommand,
 } from "../../../../src/bridge/features/control/fet-command.js";
 
-const LOCK = 1 << 12; // jbd-protocol §3: protection bit 12, MOSFET software lock
+const LOCK = 1 << 12; // docs/protocol.md §3: protection bit 12, MOSFET software lock
 
 describe("parseFetCommand", () => {
   it("accepts plain ON and OFF in any case, with blanks around", () => {
@@ -41,7 +41,7 @@ describe("parseFetCommand", () => {
   });
 });
 
-describe("0xE1 mask (jbd-protocol §7: bit0 charge off, bit1 discharge off)", () => {
+describe("0xE1 mask (docs/protocol.md §7: bit0 charge off, bit1 discharge off)", () => {
   it("reads the forced state from the FET byte only while the software-lock bit is set", () => {
     expect(currentForcedOffMask({ fetRaw: 0b11, protectionRaw: 0 })).toBe(0);
     // charge off with the lock bit: forced

@@ -154,7 +154,7 @@ describe("Home Assistant discovery payloads", () => {
     const protection = messages.filter(
       (m) => m.topic.startsWith("homeassistant/binary_sensor/") && m.payload.device_class === "problem",
     );
-    expect(protection).toHaveLength(16); // any-protection + bits 0..14 (jbd-protocol §3)
+    expect(protection).toHaveLength(16); // any-protection + bits 0..14 (docs/protocol.md §3)
     expect(byKey("protection_short_circuit").value_template).toBe(
       "{{ ('ON' if (value_json.protection_raw | int(0)) | bitwise_and(1024) > 0 else 'OFF') if value_json is defined else None }}",
     );
