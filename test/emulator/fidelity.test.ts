@@ -1,5 +1,5 @@
 /**
- * Where a third-party JBD reader found the emulator unlike a real BMS (issue 12), each checked by
+ * Where a third-party JBD reader found the emulator unlike a real BMS, each checked by
  * decoding the emulator's replies with the project's own decoders.
  */
 import { readFileSync } from "node:fs";
