@@ -1,6 +1,7 @@
 /**
  * The bridge healing from its own radio (docs/robustness.md) as a user meets it, with the real
- * processes: `bms-emu --hci` on one lab controller, `bms-bridge run` on another, Mosquitto, and the lab's field faults. The bridge's adapter is unplugged and replugged
+ * processes: `bms-emu --hci` on one lab controller, `bms-bridge run` on another, Mosquitto, and the
+ * lab's field faults. The bridge's adapter is unplugged and replugged
  * at the same path (the battery goes offline, then online and publishing again, same process); its
  * controller freezes until reset (it is reset and reads again); the emulator's adapter is unplugged and
  * back (it advertises again and is read); and a bridge whose adapter never returns exits 1 within its

@@ -1,7 +1,6 @@
 /**
  * The mirror (docs/mirror.md) in the virtual BLE lab, every part real: `bms-emu --hci` (the battery,
- * controller 0) →
- * `bms-bridge run --hci` (controller 1) `--mirror` (controller 2) → Mosquitto, and a separate noble
+ * controller 0) → `bms-bridge run --hci` (controller 1) `--mirror` (controller 2) → Mosquitto, and a separate noble
  * central on controller 3 playing the phone app. The phone finds DP04S007L4S200A at the mirror's address
  * (the battery itself is held by the bridge), reads 0x03/0x04 with the values the bridge publishes, has a
  * MOSFET write refused (no --allow-control), and floods the mirror without the bridge missing its polls.
