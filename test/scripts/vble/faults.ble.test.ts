@@ -19,10 +19,21 @@ async function poweredNoble(port: string): Promise<Noble> {
   return noble;
 }
 
-function discover(noble: Noble, name: string): Promise<Peripheral> {
+/**
+ * The first report of `address` while scanning. By address, not by name: bleno puts the name in the scan
+ * response, and with duplicates filtered noble reports a device once — from its second advertisement when
+ * that comes before the scan response — so a name filter can miss the one report and wait forever.
+ */
+function discover(noble: Noble, address: string, timeoutMs = 10_000): Promise<Peripheral> {
   return new Promise((resolve, reject) => {
+    const wanted = address.toLowerCase();
+    const timer = setTimeout(() => {
+      noble.removeListener("discover", onDiscover);
+      reject(new Error(`no advertisement from ${address} within ${timeoutMs} ms`));
+    }, timeoutMs);
     const onDiscover = (p: Peripheral) => {
-      if (p.advertisement.localName !== name) return;
+      if (p.address.toLowerCase() !== wanted) return;
+      clearTimeout(timer);
       noble.removeListener("discover", onDiscover);
       resolve(p);
     };
@@ -44,7 +55,7 @@ describe.skipIf(labMissing())("the virtual BLE lab's field faults", () => {
       const disconnects: string[] = [];
       bleno.on("disconnect", (address: string) => disconnects.push(address));
       await bleno.startAdvertisingAsync("LAB-FAULTS", ["ff00"]);
-      const peripheral = await discover(noble, "LAB-FAULTS");
+      const peripheral = await discover(noble, bleno.address);
       await noble.stopScanningAsync();
       await peripheral.connectAsync();
       const address = noble.address;
@@ -102,14 +113,14 @@ describe.skipIf(labMissing())("the virtual BLE lab's field faults", () => {
     try {
       await bleno.waitForPoweredOnAsync(10_000);
       await bleno.startAdvertisingAsync("LAB-RADIO", ["ff00"]);
-      const plain = await discover(noble, "LAB-RADIO");
+      const plain = await discover(noble, bleno.address);
       await noble.stopScanningAsync();
       expect(plain.rssi).toBe(127);
       lab().setRadio(0, { ...DEFAULT_RADIO, rssiDbm: -75 });
       noble.stop();
       const modelled = await poweredNoble(centralPty);
       try {
-        const seen = await discover(modelled, "LAB-RADIO");
+        const seen = await discover(modelled, bleno.address);
         expect(seen.rssi).toBeGreaterThanOrEqual(-79);
         expect(seen.rssi).toBeLessThanOrEqual(-71);
       } finally {

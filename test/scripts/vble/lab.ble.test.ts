@@ -21,7 +21,8 @@ describe.skipIf(labMissing())("the virtual BLE lab", () => {
           if (p.advertisement.localName === "LAB-CHECK") resolve(p);
         });
       });
-      await noble.startScanningAsync([], false);
+      // duplicates allowed: the name comes in the scan response, which may follow noble's one report
+      await noble.startScanningAsync([], true);
       const found = await seen;
       expect(found.address).toBe(bleno.address);
       expect(found.advertisement.serviceUuids).toContain("ff00");
