@@ -70,8 +70,13 @@ describe("startBridge with 8 emulated batteries and the embedded broker", () => 
     const sub = await subscribe(`mqtt://127.0.0.1:${broker.ports.mqtt}`);
 
     const ids = ["1", "2", "3", "4", "5", "6", "7", "8"];
-    await sub.until("voltage of all 8 batteries", () =>
-      ids.every((id) => sub.messages.has(`accusolar/battery/${id}/voltage`)),
+    // a battery's availability is its own message, published after its telemetry: wait for both
+    await sub.until("voltage and availability of all 8 batteries", () =>
+      ids.every(
+        (id) =>
+          sub.messages.has(`accusolar/battery/${id}/voltage`) &&
+          sub.messages.has(`accusolar/battery/${id}/availability`),
+      ),
     );
     for (const id of ids) {
       expect(Number(sub.messages.get(`accusolar/battery/${id}/voltage`))).toBeGreaterThan(10);
