@@ -8,9 +8,9 @@
  * - `site_<B>x<N>_publisher_rss_mb`: its peak resident memory;
  * - `site_<B>x<N>_bank_latency_p50_ms` / `_p99_ms`: a battery of another bridge changes its current by
  *   200 A → the plain `<prefix>/battery/status` (what Accu-Solar reads) shows it, as a subscriber sees it;
- * - `site_<B>x<N>_broker_sent_per_s` and `_sent_per_bridge_per_s`: messages the broker sent a second
- *   (Mosquitto's `$SYS/broker/messages/sent`, sampled every second), in total and over B: what the
- *   bridges' subscriptions cost, steady window;
+ * - `site_<B>x<N>_broker_sent_per_s` and `_sent_per_bridge_per_s`: PUBLISH packets the broker sent a
+ *   second (Mosquitto's `$SYS/broker/publish/messages/sent`, every second), in total and over B: what
+ *   the bridges' subscriptions cost, steady window;
  * - `site_<B>x<N>_other_bridges_cpu_pct`: this process's CPU over wall time, steady window: the B − 1
  *   bridges that do not publish the bank, with their in-process batteries.
  * The steady-window figures are also logged as soon as they are measured (a run whose latency phase
@@ -30,7 +30,8 @@ import type { BenchSection } from "./types.js";
 import { UNPACED } from "./unpaced.js";
 
 const PREFIX = "benchsite";
-const SENT_TOPIC = "$SYS/broker/messages/sent";
+/** PUBLISH packets the broker sent (`messages/sent` would count its PUBACKs of the bridges' QoS 1 too). */
+const SENT_TOPIC = "$SYS/broker/publish/messages/sent";
 
 export const siteSection: BenchSection = {
   name: "site",
