@@ -30,6 +30,13 @@ import type { BenchSection } from "./types.js";
 import { UNPACED } from "./unpaced.js";
 
 const PREFIX = "benchsite";
+/**
+ * The changed battery swings between −100 A and +100 A: a 200 A step that trips neither of the emulated
+ * BMS's overcurrent protections (charge 150 A, discharge 200 A, after 2 s; src/emulator/profile.ts). A
+ * step of +200 A from where it was could trip the charge one when a change took over 2 s to show, and
+ * the battery then read 0 A for 32 s (a change "never seen").
+ */
+const LEVEL_A = 100;
 /** PUBLISH packets the broker sent (`messages/sent` would count its PUBACKs of the bridges' QoS 1 too). */
 const SENT_TOPIC = "$SYS/broker/publish/messages/sent";
 
@@ -99,6 +106,7 @@ export const siteSection: BenchSection = {
         await sleep(200);
       }
       log(`site: bank of ${total} from ${bridges} bridges`);
+      (batteries[0] as EmulatedBattery).model.setDemand(-LEVEL_A); // settles during the steady window
       const cpuBefore = cpuSeconds(publisher.pid);
       const ownBefore = process.cpuUsage();
       const sentBefore = sent;
@@ -123,8 +131,8 @@ export const siteSection: BenchSection = {
       const target = batteries[0] as EmulatedBattery;
       for (let f = 0; f < flips; f++) {
         const before = plain.at(-1)?.current ?? 0;
-        const step = f % 2 === 0 ? 200 : -200;
-        target.model.setDemand(target.model.snapshot().currentA + step);
+        const step = f % 2 === 0 ? 2 * LEVEL_A : -2 * LEVEL_A;
+        target.model.setDemand(f % 2 === 0 ? LEVEL_A : -LEVEL_A);
         const changedAt = Date.now();
         const seen = () => plain.find((p) => p.at >= changedAt && Math.abs(p.current - before - step) < 50);
         while (!seen() && Date.now() - changedAt < 20_000) await sleep(10);
