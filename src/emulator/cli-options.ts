@@ -31,7 +31,7 @@ export function parseCount(text: string): number {
 
 export function parseSeed(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value)) throw usage(`--the Accu-Solar BMS setup guide, "${text}" must be an integer`);
+  if (!Number.isInteger(value)) throw usage(`--seed "${text}" must be an integer`);
   return value;
 }
 

@@ -59,9 +59,12 @@ describe("bms-emu CLI", () => {
   });
 
   it("serves a battery on --tcp 127.0.0.1:0 and its console, answers a raw client, stops on SIGTERM", async () => {
+    // node --import tsx, not the tsx command: on a busy machine tsx's signal relay kills the child (exit 130)
     const proc = spawn(
-      TSX,
+      process.execPath,
       [
+        "--import",
+        "tsx",
         CLI,
         ...["--tcp", "127.0.0.1:0", "--scenario", "discharge", "--mac", "A5:C2:37:3C:76:D2"],
         ...["--console", "127.0.0.1:0"],

@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/testing/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const TSX = join(ROOT, "node_modules/.bin/tsx");
 const CLI = join(ROOT, "src/cli/bms-bridge.ts");
 
 interface Spawned {
@@ -23,7 +22,11 @@ afterEach(() => {
 });
 
 function runBroker(args: string[]): Spawned {
-  const child = spawn(TSX, [CLI, "broker", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  // node --import tsx, not the tsx command: on a busy machine tsx's signal relay kills the child (exit 130)
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, "broker", ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let out = "";
   let err = "";

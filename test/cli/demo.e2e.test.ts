@@ -18,7 +18,8 @@ const CLI = join(ROOT, "src/cli/bms-bridge.ts");
 
 /** The demo as `npm start` runs it; `output()` is everything it printed so far. */
 function startDemo(args: string[]) {
-  const child = spawn(TSX, [CLI, "demo", ...args], { cwd: ROOT });
+  // node --import tsx, not the tsx command: on a busy machine tsx's signal relay kills the child (exit 130)
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, "demo", ...args], { cwd: ROOT });
   let text = "";
   child.stdout.on("data", (d) => {
     text += String(d);

@@ -152,7 +152,8 @@ describe("bms-bridge run until SIGTERM", () => {
       sub.on("message", (_t, p) => states.push(p.toString()));
       await sub.subscribeAsync("accusolar/bridge/state");
       let output = "";
-      child = spawn(TSX, [CLI, "run"], {
+      // node --import tsx, not the tsx command: on a busy machine tsx's signal relay kills the child (exit 130)
+      child = spawn(process.execPath, ["--import", "tsx", CLI, "run"], {
         cwd: ROOT,
         env: cleanEnv({
           BMS_ADDRESS: `tcp:127.0.0.1:${gatewayPort}`,

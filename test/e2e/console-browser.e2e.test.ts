@@ -146,9 +146,12 @@ describe.skipIf(skip)("the console in a real browser", () => {
 
   describe("bms-bridge demo", () => {
     it("a dragged slider is what the bridge publishes through the embedded broker", async () => {
+      // node --import tsx, not the tsx command: on a busy machine tsx's signal relay kills the child (exit 130)
       const child = spawn(
-        join(ROOT, "node_modules/.bin/tsx"),
+        process.execPath,
         [
+          "--import",
+          "tsx",
           join(ROOT, "src/cli/bms-bridge.ts"),
           "demo",
           "--port",
