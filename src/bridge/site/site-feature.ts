@@ -208,6 +208,7 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
       view.expectFeed();
       const synchronous = ctx.mqtt.sync === undefined; // a port that delivers synchronously (FakeMqtt)
       if (synchronous) view.settle();
+      publisher = view.publishingBank; // not before the broker was read: no role event says "leaves" at start
       const subscriptions: Array<[string, (topic: string, payload: Buffer) => void]> = [
         [siteTopic, (_t, payload) => !stopping && payload.toString() !== "online" && sayOnline()],
         [`${prefix}/bridge/+/state`, onBridgeState],

@@ -39,6 +39,8 @@ describe("only the elected bridge reads every battery", () => {
       "accusolar/bridge/state",
     ]);
     expect(r.mqtt.pendingRoundTrips).toBe(0);
+    // it never published the bank, so it says nothing about leaving it
+    expect(r.logger.records.map((l) => l.message).filter((m) => m.includes("site bank"))).toEqual([]);
     // the broker relays nothing else to it: other bridges' batteries stay unknown here
     r.remoteReading("c", battery("c1", 5));
     expect(r.state.site.remoteIds()).toEqual([]);
