@@ -4,7 +4,8 @@
  */
 import { type Command, Option } from "commander";
 import type { BridgeConfig } from "../config/config.js";
-import { loadConfig, readConfigFile } from "../config/load.js";
+import { loadConfigIsolated } from "../config/load-isolated.js";
+import { readConfigFile } from "../config/read-file.js";
 import {
   createLogger,
   formatJsonRecord,
@@ -92,7 +93,8 @@ export async function configFromCommand(
 ): Promise<BridgeConfig> {
   const configPath = (flags.config as string | undefined) ?? inputs.env.BMS_CONFIG;
   const file = configPath ? await readConfigFile(configPath) : undefined;
-  return loadConfig({ env: inputs.env, flags, ...(file !== undefined && { file }), ...extra });
+  // in a worker thread: the bridge then never loads zod (src/config/load-isolated.ts)
+  return loadConfigIsolated({ env: inputs.env, flags, ...(file !== undefined && { file }), ...extra });
 }
 
 /** The process logger: text lines as the original Python bridge wrote them (or JSON lines) on stdout. */

@@ -4,8 +4,9 @@
  */
 import { BmsError } from "../errors.js";
 import { formatAddress, parseAddress } from "../transport/address.js";
+import { batteryIdFor } from "./battery-id.js";
 import { defaultBridgeId } from "./defaults.js";
-import { batteryIdFor, type ConfigOutput } from "./schema.js";
+import type { ConfigOutput } from "./schema.js";
 
 /**
  * The schema's output (snake_case, seconds) resolved into what the bridge runs with: camelCase, ms, one

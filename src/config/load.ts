@@ -3,7 +3,6 @@
  * collected and reported together in one BmsError CONFIG_INVALID, each line naming the variable,
  * flag or file key to fix.
  */
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { extname } from "node:path";
@@ -23,6 +22,8 @@ import {
 } from "./layers.js";
 import { configSchema } from "./schema.js";
 
+export { readConfigFile } from "./read-file.js";
+
 export interface ConfigSources {
   env?: Readonly<Record<string, string | undefined>>;
   /** commander options of `bms-bridge run` (see FLAG_MAPPINGS). */
@@ -37,16 +38,6 @@ export interface ConfigSources {
   randomHex?: (bytes: number) => string;
   /** Host name in the default client id, so broker logs say which machine a bridge runs on. */
   hostname?: string;
-}
-
-export async function readConfigFile(path: string): Promise<{ path: string; text: string }> {
-  try {
-    return { path, text: await readFile(path, "utf8") };
-  } catch (error) {
-    const why =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
-    throw new BmsError("CONFIG_INVALID", `--config ${path}: ${why}`, { path }, { cause: error });
-  }
 }
 
 /** Validates and resolves; throws BmsError CONFIG_INVALID listing every problem. */

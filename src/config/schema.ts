@@ -5,8 +5,9 @@
  * `BridgeConfig`. Unknown keys are errors so a typo never silently falls back to a default.
  */
 import { z } from "zod";
-import { type BatteryAddress, parseAddress } from "../transport/address.js";
+import { parseAddress } from "../transport/address.js";
 import { describeHci, parseHci } from "../transport/hci.js";
+import { batteryIdFor } from "./battery-id.js";
 import { CONFIG_DEFAULTS as D } from "./defaults.js";
 
 export const CONFIG_VERSION = 1;
@@ -298,48 +299,6 @@ function checkUniqueBatteries(batteries: z.infer<typeof batterySchema>[], ctx: z
     ids.set(id, index);
     addresses.set(key, index);
   });
-}
-
-/**
- * Topic id of a battery: its id, else its name made topic-safe ("House 1" → "house_1"), else one derived
- * from its address so that it is unique across a site of several bridges (docs/mqtt.md "Battery ids"):
- * a BLE MAC without separators, `tcp-<host>-<port>` for a gateway, `<bridge id>-<device>` for a serial
- * adapter (a device path is only unique on its host), and 1…N in config order for in-process batteries.
- */
-export function batteryIdFor(
-  battery: { id?: string | undefined; name?: string | undefined },
-  index: number,
-  address: BatteryAddress | undefined,
-  bridgeId: string,
-): string {
-  if (battery.id) return battery.id;
-  if (battery.name) {
-    const slug = topicSafe(battery.name);
-    if (slug.replace(/_/g, "")) return slug;
-  }
-  return address === undefined ? String(index + 1) : addressBatteryId(address, index, bridgeId);
-}
-
-function topicSafe(text: string, replacement = "_"): string {
-  return text
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, replacement)
-    .slice(0, 64);
-}
-
-/** The default battery id for an address (see batteryIdFor). */
-export function addressBatteryId(address: BatteryAddress, index: number, bridgeId: string): string {
-  switch (address.kind) {
-    case "ble":
-      return address.mac.replace(/:/g, "").toLowerCase();
-    case "tcp":
-      return topicSafe(`tcp-${address.host}-${address.port}`, "-");
-    case "serial":
-      return topicSafe(`${bridgeId}-${address.path.split("/").at(-1) ?? address.path}`, "-");
-    case "memory":
-      return String(index + 1);
-  }
 }
 
 /** The file / merged-layer shape, as written (snake_case, before defaults). */

@@ -7,10 +7,11 @@
  * 16 MB per semi-space, twice over, once enough objects have survived; it never gives the pages back. The
  * bridge's young objects live for one poll at most, so a 1 MB semi-space costs a few more sub-millisecond
  * scavenges and saves 15–25 MB of resident memory on a Pi Zero 2W (docs/performance.md, "Memory").
- * `--optimize-for-size`: V8 grows the old generation less eagerly and collects it sooner. Without it, the
- * objects that outlive a poll or two (readings, publishes awaiting their acknowledgement) pile up for
- * minutes before the first full collection: 97 MB after 90 s at 8 batteries, against 72–82 MB with it.
- * It costs CPU (about a third more at 64 batteries in the same runs), which a Pi has more of than memory.
+ * `--v8-pool-size=1`: one V8 background thread (Node's default is 4) for concurrent garbage collection and
+ * compilation; each thread keeps its own stack and allocator arena resident: 2–5 MB less at 8 batteries.
+ * `--optimize-for-size` is deliberately NOT set any more: it kept 8 batteries 1–2 MB lower but doubled
+ * the CPU at 256 batteries (64–67 % of a core against 23–32 %); since the bridge no longer loads zod
+ * (src/config/load-isolated.ts), 8 batteries stay under 70 MB without it.
  * A cap on the old generation is deliberately NOT set: it would turn a slow leak into a crash.
  */
-export const BRIDGE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--optimize-for-size"];
+export const BRIDGE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--v8-pool-size=1"];

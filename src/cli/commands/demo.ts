@@ -3,7 +3,6 @@
  * bridge publishing to it, so Accu-Solar or mosquitto_sub can be tried with no battery and no Mosquitto.
  */
 import type { Command } from "commander";
-import { startBridge } from "../../bridge/bridge.js";
 import type { BridgeConfig } from "../../config/config.js";
 import { parseHostPort, randomMacBase } from "../../emulator/cli-options.js";
 import { DEFAULT_CONSOLE } from "../../emulator/console/defaults.js";
@@ -129,6 +128,7 @@ export function registerDemo(program: Command): void {
       process.stdout.write(
         banner(broker.urls, count, flags.scenario ?? "default", emulator.speed, config, consoleLine),
       );
+      const { startBridge } = await import("../../bridge/bridge.js"); // commands load what they run
       const bridge = await startBridge({
         config,
         logger,

@@ -4,8 +4,6 @@
  * Exit code 0 when no check failed (a skipped or warned check does not fail), 1 otherwise, 2 for bad flags.
  */
 import type { Command } from "commander";
-import { formatReport, reportJson, runDoctor } from "../../doctor/doctor.js";
-import { realDoctorSystem } from "../../doctor/system.js";
 import type { ConfigOutcome } from "../../doctor/types.js";
 import { isBmsError } from "../../errors.js";
 import { addConfigOptions, configFromCommand } from "../config-options.js";
@@ -42,6 +40,9 @@ export function registerDoctor(program: Command): void {
   addConfigOptions(command).action(async (flags: DoctorFlags) => {
     const scanTimeoutMs = parseSeconds(flags.scanTimeout, "--scan-timeout") * 1000;
     const config = await loadForDoctor(flags);
+    // commands load what they run: `bms-bridge run` never loads the doctor (or its MQTT client)
+    const { formatReport, reportJson, runDoctor } = await import("../../doctor/doctor.js");
+    const { realDoctorSystem } = await import("../../doctor/system.js");
     const report = await runDoctor(realDoctorSystem(), config, {
       scanTimeoutMs,
       brokerTimeoutMs: 5000,

@@ -6,7 +6,6 @@
  * with one line, so the service manager (Restart=always) starts a fresh process.
  */
 import type { Command } from "commander";
-import { startBridge } from "../../bridge/bridge.js";
 import { printableConfig } from "../../config/config.js";
 import { systemClock } from "../../util/clock.js";
 import { addConfigOptions, configFromCommand, processLogger } from "../config-options.js";
@@ -26,6 +25,8 @@ export function registerRun(program: Command): void {
     }
     const stopped = stopSignal();
     const config = await configFromCommand(flags, { env: process.env });
+    // loaded only now: the configuration check's worker has ended, so the two never add up in memory
+    const { startBridge } = await import("../../bridge/bridge.js");
     const logger = processLogger(config.log.level, config.log.json, (line) => process.stdout.write(line));
     const bridge = await startBridge({
       config,

@@ -8,7 +8,6 @@ import { spawn } from "node:child_process";
 import { access, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import mqtt from "mqtt";
 import { BmsClient } from "../../bridge/device/client.js";
 import { describeConnectError } from "../../bridge/mqtt/options.js";
 import { createLogger } from "../../log/logger.js";
@@ -127,6 +126,7 @@ async function readOnce(
 async function testBroker(url: string): Promise<BrokerTest> {
   const started = Date.now();
   try {
+    const { default: mqtt } = await import("mqtt"); // only when setup runs, not with every command
     const client = await mqtt.connectAsync(url, {
       connectTimeout: 5000,
       reconnectPeriod: 0,
