@@ -57,6 +57,8 @@ export class MqttConnection implements MqttPort {
   readonly #queue: OfflineQueue;
   readonly #clientId: string;
   readonly #subscriptions = new SubscriptionTable();
+  /** Filters whose UNSUBSCRIBE is not acknowledged yet (see subscribe()). */
+  readonly #unsubscribing = new Map<string, Promise<void>>();
   readonly #connectListeners = new Set<() => void>();
   #waiters: Array<() => void> = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -194,12 +196,21 @@ export class MqttConnection implements MqttPort {
 
   async subscribe(topicFilter: string, handler: MqttMessageHandler): Promise<() => Promise<void>> {
     const isNew = this.#subscriptions.add(topicFilter, handler);
+    // The embedded broker (aedes) can complete a SUBSCRIBE before an UNSUBSCRIBE of the same filter sent
+    // earlier, which then removes it: wait for that UNSUBACK first (test/bridge/mqtt/connection.test.ts).
+    if (isNew) await this.#unsubscribing.get(topicFilter);
     if (isNew && this.#client?.connected)
       await this.#client.subscribeAsync(topicFilter, { qos: this.#options.qos });
     return async () => {
       const last = this.#subscriptions.remove(topicFilter, handler);
-      if (last && this.#client?.connected)
-        await this.#client.unsubscribeAsync(topicFilter).catch(() => undefined);
+      if (!last || !this.#client?.connected) return;
+      const acknowledged = this.#client.unsubscribeAsync(topicFilter).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#unsubscribing.set(topicFilter, acknowledged);
+      await acknowledged;
+      if (this.#unsubscribing.get(topicFilter) === acknowledged) this.#unsubscribing.delete(topicFilter);
     };
   }
 
