@@ -190,6 +190,9 @@ export async function startBridge(ctx: BridgeContext): Promise<RunningBridge> {
       await poller.stop();
       await links.close();
       await capture?.close();
+      // One round trip first, so that what other bridges said before this stop has arrived (a bridge that
+      // stopped just before us said `offline`): the site's goodbye decides from the broker's present state.
+      await mqtt.sync?.().catch(() => undefined);
       // nothing is computed after stop: a pending bank window is dropped
       state.bank.detach();
       for (const feature of [...started].reverse()) {
