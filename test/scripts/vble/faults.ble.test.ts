@@ -65,8 +65,9 @@ describe.skipIf(labMissing())("the virtual BLE lab's field faults", () => {
       await lab().unplug(0);
       expect(existsSync(centralPty)).toBe(false);
       expect(lab().state(0).plugged).toBe(false);
-      await until("the peripheral to see the link drop", () => disconnects.length === 1);
-      await until("noble to notice", () => states.includes("poweredOff"));
+      // bounded below the test's own timeout, so a failure names the condition that did not hold
+      await until("the peripheral to see the link drop", () => disconnects.length === 1, 15_000);
+      await until("noble to notice", () => states.includes("poweredOff"), 15_000);
 
       await lab().replug(0);
       expect(existsSync(centralPty)).toBe(true);
@@ -77,8 +78,10 @@ describe.skipIf(labMissing())("the virtual BLE lab's field faults", () => {
       noble.stop();
       second?.stop();
       bleno.stop();
+      // a failure above must not leave the next tests without their controller
+      if (!lab().state(0).plugged) await lab().replug(0);
     }
-  });
+  }, 60_000);
 
   it("freeze: nothing answers, until the host resets the controller when asked to thaw on reset", async () => {
     const [centralPty] = lab().ptys as [string];
