@@ -11,7 +11,7 @@
  * compilation; each thread keeps its own stack and allocator arena resident: 2–5 MB less at 8 batteries.
  * `--optimize-for-size` is deliberately NOT set any more: it kept 8 batteries 1–2 MB lower but doubled
  * the CPU at 256 batteries (64–67 % of a core against 23–32 %); since the bridge no longer loads zod
- * (src/config/load-isolated.ts), 8 batteries stay under 70 MB without it.
+ * (src/config/load-isolated.ts), 8 batteries peak at about 70 MB without it (68.9 and 70.6 MB in one bench run).
  * A cap on the old generation is deliberately NOT set: it would turn a slow leak into a crash.
  */
 export const BRIDGE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--v8-pool-size=1"];

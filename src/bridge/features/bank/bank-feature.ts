@@ -36,16 +36,20 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
   const unsubscribers: Array<() => void> = [];
 
   const sent = new Set<string>();
-  const topicsOf = (update: BankUpdate): string[] => [
-    `${options.prefix}/bank/status`,
-    ...Object.keys(bankScalars(update)).map((field) => `${options.prefix}/bank/${field}`),
-  ];
+  const statusTopic = `${options.prefix}/bank/status`;
+  const fieldTopic = (field: string) => `${options.prefix}/bank/${field}`;
+  /** Every topic a bank update is published under, remembered so that a clean stop can clear them. */
+  const remember = (scalars: Record<string, unknown>): void => {
+    sent.add(statusTopic);
+    for (const field of Object.keys(scalars)) sent.add(fieldTopic(field));
+  };
   const publish = (update: BankUpdate): void => {
     if (ctx.state.bank.siteSize <= 1) return;
-    for (const topic of topicsOf(update)) sent.add(topic);
-    for (const [field, value] of Object.entries(bankScalars(update)))
-      void topics.publishChanged(`${options.prefix}/bank/${field}`, scalarPayload(value));
-    void topics.publish(`${options.prefix}/bank/status`, JSON.stringify(bankStatusJson(update)));
+    const scalars = bankScalars(update);
+    remember(scalars);
+    for (const [field, value] of Object.entries(scalars))
+      void topics.publishChanged(fieldTopic(field), scalarPayload(value));
+    void topics.publish(statusTopic, JSON.stringify(bankStatusJson(update)));
   };
 
   return {
@@ -64,7 +68,7 @@ export function createBankFeature(ctx: BankFeatureContext, options: BankFeatureO
       const { bank, site } = ctx.state;
       if (!ctx.mqtt.connected || !site.bankPublisher || site.successorOnline) return;
       // elected but stopped before it had read the site: the previous publisher's view is still retained
-      if (!bank.publisher) for (const topic of topicsOf(bank.compute())) sent.add(topic);
+      if (!bank.publisher) remember(bankScalars(bank.compute()));
       await Promise.all([...sent].map((topic) => topics.clear(topic)));
     },
   };
