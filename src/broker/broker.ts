@@ -11,6 +11,7 @@ import { Aedes, type AuthenticateError } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { BmsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
+import { cleanUpAfterDeadBridges } from "./crash-cleanup.js";
 import { DEFAULT_BROKER_HOSTS, DEFAULT_BROKER_PORT, DEFAULT_BROKER_WS_PORT } from "./defaults.js";
 import {
   closeServer,
@@ -79,6 +80,8 @@ async function createAedes(options: BrokerOptions): Promise<Aedes> {
   });
   broker.on("client", (client) => logger.debug(`broker: client ${client.id} connected`));
   broker.on("clientDisconnect", (client) => logger.debug(`broker: client ${client.id} disconnected`));
+  // MQTT 3.1.1 has no expiry: a dead bridge's values are cleared here instead (crash-cleanup.ts)
+  cleanUpAfterDeadBridges(broker, logger);
   return broker;
 }
 
