@@ -87,13 +87,40 @@ export function validateTopicPrefix(prefix: string): void {
   }
 }
 
-/** Whether a topic matches a subscription filter: `+` matches one level, `#` the rest ([MQTT-4.7.1]). */
+/**
+ * Whether a topic matches a subscription filter: `+` matches one level, `#` the rest ([MQTT-4.7.1]).
+ * Called for every incoming message and every filter, so it compares the levels in place: no arrays or
+ * strings are made per call.
+ */
 export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split("/");
-  const t = topic.split("/");
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === "#") return true;
-    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+  let f = 0; // start of the current filter level
+  let t = 0; // start of the current topic level
+  for (;;) {
+    const fEnd = levelEnd(filter, f);
+    const oneChar = fEnd - f === 1;
+    if (oneChar && filter.charCodeAt(f) === HASH) return true;
+    if (t > topic.length) return false; // the topic has fewer levels than the filter
+    const tEnd = levelEnd(topic, t);
+    const plus = oneChar && filter.charCodeAt(f) === PLUS;
+    if (!plus && !sameLevel(filter, f, fEnd, topic, t, tEnd)) return false;
+    if (fEnd === filter.length) return tEnd === topic.length;
+    f = fEnd + 1;
+    t = tEnd + 1;
   }
-  return f.length === t.length;
+}
+
+const HASH = 0x23;
+const PLUS = 0x2b;
+
+/** Where the level starting at `from` ends: the next `/`, or the end of the string. */
+function levelEnd(text: string, from: number): number {
+  const slash = text.indexOf("/", from);
+  return slash === -1 ? text.length : slash;
+}
+
+function sameLevel(a: string, aFrom: number, aEnd: number, b: string, bFrom: number, bEnd: number): boolean {
+  if (aEnd - aFrom !== bEnd - bFrom) return false;
+  for (let i = 0; i < aEnd - aFrom; i++)
+    if (a.charCodeAt(aFrom + i) !== b.charCodeAt(bFrom + i)) return false;
+  return true;
 }
