@@ -170,6 +170,34 @@ export async function openBleLink(adapter: BleAdapter, address: string, options:
     return link;
   } catch (error) {
     await disconnectQuietly(adapter, peripheral);
-    throw toBmsError(error);
+    throw setUpError(error, mac, adapterDown(adapter));
   }
+}
+
+/** The adapter's own error while it is down (reading `noble` throws ADAPTER_LOST then), else undefined. */
+function adapterDown(adapter: BleAdapter): BmsError | undefined {
+  try {
+    void adapter.noble;
+    return undefined;
+  } catch (error) {
+    return toBmsError(error);
+  }
+}
+
+/**
+ * What a failure after the connection was made (service discovery, subscription) is. Ours are already
+ * BmsErrors (GATT_MISSING, TIMEOUT…); noble's own errors there mean the adapter went away, or else the
+ * battery dropped the link it had just accepted. As IO, they showed in the link report and the
+ * availability reason as cause `other`, which tells a user nothing.
+ */
+export function setUpError(error: unknown, mac: string, adapterError: BmsError | undefined): BmsError {
+  if (error instanceof BmsError) return error;
+  if (adapterError !== undefined) return adapterError;
+  const message = error instanceof Error ? error.message : String(error);
+  return new BmsError(
+    "DISCONNECTED",
+    `${mac}: the link dropped while it was being set up: ${message}`,
+    { address: mac },
+    { cause: error },
+  );
 }
