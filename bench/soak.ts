@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import mqtt from "mqtt";
 import { type Lab, labUnavailableReason, startLab } from "../scripts/vble/lab.js";
 import { DEFAULT_RADIO } from "../scripts/vble/radio.js";
+import { bridgeHealthTopic } from "../src/bridge/mqtt/topics.js";
 import { createEmulatedBattery, type EmulatedBattery } from "../src/emulator/battery.js";
 import { parseFaultSpec } from "../src/emulator/behaviors/parse-fault.js";
 import { type BlenoPeripheral, gattBatteryOf, startBlenoPeripheral } from "../src/emulator/gatt/bleno.js";
@@ -28,6 +29,9 @@ import { UNPACED } from "./unpaced.js";
 const BLE_BATTERIES = 8;
 const TCP_BATTERIES = 64;
 const PREFIX = "soak";
+const BRIDGE_ID = "soak";
+/** The bridge's own health report (docs/mqtt.md "Link health"). */
+const HEALTH = bridgeHealthTopic(PREFIX, BRIDGE_ID);
 const BLE_FAULTS = ["drop:0.03", "disconnect:0.02", "split:1,from=0,to=0"];
 const TCP_FAULTS = ["drop:0.05"];
 const SAMPLE_MS = 10_000;
@@ -65,7 +69,7 @@ async function watch(url: string) {
   client.on("message", (topic, payload) => {
     const parts = topic.split("/");
     if (payload.length === 0) return;
-    if (parts[3] === "link" || topic === `${PREFIX}/bridge/health`) {
+    if (parts[3] === "link" || topic === HEALTH) {
       latest.set(topic, JSON.parse(payload.toString()));
       return;
     }
@@ -78,11 +82,7 @@ async function watch(url: string) {
     }
     arrivals.set(id, [...(times ?? []).slice(-1), now]);
   });
-  await client.subscribeAsync([
-    `${PREFIX}/battery/+/status`,
-    `${PREFIX}/battery/+/link`,
-    `${PREFIX}/bridge/health`,
-  ]);
+  await client.subscribeAsync([`${PREFIX}/battery/+/status`, `${PREFIX}/battery/+/link`, HEALTH]);
   return { client, longestGapMs: lastGap, latest };
 }
 
@@ -153,7 +153,13 @@ async function soak(lab: Lab, broker: RunningMosquitto, minutes: number, log: Be
         address.startsWith("tcp:") ? { address } : { address, disconnect_between_polls: true },
       ),
       mqtt: { broker: "127.0.0.1", port: broker.port, ha_discovery: false, topic_prefix: PREFIX },
-      bridge: { hci: `uart:${lab.ptys[0]}`, poll_interval: 1, connect_timeout: 10, request_timeout: 2 },
+      bridge: {
+        id: BRIDGE_ID,
+        hci: `uart:${lab.ptys[0]}`,
+        poll_interval: 1,
+        connect_timeout: 10,
+        request_timeout: 2,
+      },
       log: { level: "warn" },
     });
     const started = Date.now();
@@ -217,7 +223,7 @@ function figuresOf(
   const tcp = ids.slice(BLE_BATTERIES);
   const gap = (of: string[]) =>
     Math.max(...of.map((id) => longestGapMs.get(id) ?? Number.POSITIVE_INFINITY)) / 1000;
-  const health = latest.get(`${PREFIX}/bridge/health`) ?? {};
+  const health = latest.get(HEALTH) ?? {};
   const adapter = (health.adapters as Array<Record<string, number>> | undefined)?.[0] ?? {};
   for (const line of result.processWarnings.slice(0, 5)) log(`soak: bridge said: ${line}`);
   for (const id of ble)

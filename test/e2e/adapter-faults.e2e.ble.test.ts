@@ -43,6 +43,7 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
         offline_after_polls: 3,
         backoff_max: 2,
         jitter: 0,
+        id: "faults",
         ...extra,
       },
       log: { level: "info" },
@@ -114,8 +115,8 @@ describe.skipIf(labMissing() || mosquittoSkipReason() !== undefined)(
       await sub.until(
         "a bridge health report with the loss and the reset",
         () =>
-          latest("accusolar/bridge/health").adapter_losses >= 1 &&
-          latest("accusolar/bridge/health").adapter_resets >= 1,
+          latest("accusolar/bridge/faults/health").adapter_losses >= 1 &&
+          latest("accusolar/bridge/faults/health").adapter_resets >= 1,
         60_000,
       );
       const reconnected = () => {

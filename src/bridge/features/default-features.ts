@@ -101,6 +101,7 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
           // The bank view runs with more than one battery (the factory above).
           bank: config.batteries.length > 1,
           swVersion: version,
+          bridgeId: config.bridge.id,
           stateTopic: bridgeStateTopic(config.mqtt.topicPrefix, config.bridge.id),
         })
       : undefined,
@@ -115,7 +116,11 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
           batteries: config.batteries.map(({ id, address }) => ({ id, address })),
         }),
   ({ config, ...ctx }) =>
-    createLinkHealthFeature(ctx, { prefix: config.mqtt.topicPrefix, qos: config.mqtt.qos }),
+    createLinkHealthFeature(ctx, {
+      prefix: config.mqtt.topicPrefix,
+      bridgeId: config.bridge.id,
+      qos: config.mqtt.qos,
+    }),
   ({ config, ...ctx }) =>
     createControlFeature(ctx, {
       prefix: config.mqtt.topicPrefix,

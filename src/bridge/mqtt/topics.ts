@@ -10,6 +10,7 @@
  *   <prefix>/bridge/state             the site: online while any bridge runs (src/bridge/site)
  *   <prefix>/bridge/<bridge>/state    one bridge: online | offline (retained, also its last will)
  *   <prefix>/bridge/<bridge>/info     one bridge: its bank mode and batteries (JSON, retained)
+ *   <prefix>/bridge/<bridge>/health   one bridge: uptime, adapters, queue, memory (JSON, retained)
  */
 
 import { CONFIG_DEFAULTS } from "../../config/defaults.js";
@@ -56,6 +57,16 @@ export function bridgeStateTopic(prefix: string, bridgeId?: string): string {
 /** One bridge's retained facts (bank mode, its batteries): what the others need to elect and count. */
 export function bridgeInfoTopic(prefix: string, bridgeId: string): string {
   return `${prefix}/bridge/${bridgeId}/info`;
+}
+
+/** One bridge's own health report (link-health feature): one topic per bridge, so bridges never overwrite each other. */
+export function bridgeHealthTopic(prefix: string, bridgeId: string): string {
+  return `${prefix}/bridge/${bridgeId}/health`;
+}
+
+/** Where every bridge of 0.1.0 wrote its health (CHANGELOG.md): cleared on connect, else it stays retained forever. */
+export function legacyBridgeHealthTopic(prefix: string): string {
+  return `${prefix}/bridge/health`;
 }
 
 export function availabilityTopic(prefix: string, batteryId: string): string {

@@ -1,6 +1,6 @@
 /**
  * What the supervised adapter (supervisor.ts) tells the rest of the bridge: its events (up, lost, wedged,
- * fatal) and the counters published as link health (`<prefix>/bridge/health`).
+ * fatal) and the counters published as link health (`<prefix>/bridge/<bridge id>/health`).
  */
 import type { BmsError } from "../../errors.js";
 

@@ -1,6 +1,7 @@
 /**
  * Home Assistant diagnostic entities (entity_category diagnostic) for link health: on each battery, read
- * from `<prefix>/battery/<id>/link`; on a "bms-bridge" device, read from `<prefix>/bridge/health`
+ * from `<prefix>/battery/<id>/link`; on each bridge's own "BMS bridge <id>" device, read from
+ * `<prefix>/bridge/<id>/health`
  * (src/bridge/features/link-health). Counters restart at 0 with the bridge process, which
  * `total_increasing` tolerates.
  */
@@ -78,7 +79,7 @@ export function linkEntitiesFor(options: { rssi: boolean }): HaEntity[] {
   return [...(options.rssi ? [RSSI] : []), ...LINK_ENTITIES];
 }
 
-/** The bridge device's entities, from `<prefix>/bridge/health`. */
+/** The bridge device's entities, from `<prefix>/bridge/<id>/health` (ha-payload.ts bridgeTarget). */
 export const BRIDGE_HEALTH_ENTITIES: readonly HaEntity[] = [
   {
     key: "uptime",

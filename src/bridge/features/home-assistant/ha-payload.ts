@@ -42,6 +42,8 @@ export interface HaPayloadOptions {
   origin: { name: string; sw_version: string; support_url?: string };
   /** This bridge's state topic (its last will); default the site's `<prefix>/bridge/state`. */
   stateTopic?: string;
+  /** This bridge on the site (`bridge.id`): the bridge device is one per bridge. */
+  bridgeId: string;
 }
 
 function ownStateTopic(options: Pick<HaPayloadOptions, "prefix" | "stateTopic">): string {
@@ -131,16 +133,21 @@ export function bankTarget(options: HaPayloadOptions): HaTarget {
   };
 }
 
-/** The bridge itself: its health diagnostics (link-health feature), available while the bridge is. */
+/**
+ * The bridge itself: its health diagnostics (link-health feature, `<prefix>/bridge/<id>/health`), available
+ * while the bridge is. One device per bridge of a site: the bridge id is in its identifier (and so in every
+ * unique id and config topic) and in its name. Bridge ids are already `[A-Za-z0-9_-]` (src/config/schema.ts),
+ * what Home Assistant allows, so they are used as they are: `pi-1` and `pi_1` stay two devices.
+ */
 export function bridgeTarget(options: HaPayloadOptions): HaTarget {
-  const identifier = `${UNIQUE_ID_PREFIX}bridge_${addressSlug(options.prefix)}`;
+  const identifier = `${UNIQUE_ID_PREFIX}bridge_${addressSlug(options.prefix)}_${options.bridgeId}`;
   return {
     identifier,
-    stateBase: `${options.prefix}/bridge`,
+    stateBase: `${options.prefix}/bridge/${options.bridgeId}`,
     availability: [{ topic: ownStateTopic(options) }],
     device: {
       identifiers: [identifier],
-      name: "BMS bridge",
+      name: `BMS bridge ${options.bridgeId}`,
       manufacturer: "bms-bridge",
       model: "bms-bridge",
       sw_version: options.origin.sw_version,

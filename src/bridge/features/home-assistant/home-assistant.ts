@@ -66,6 +66,8 @@ export interface HaDiscoveryOptions {
   bank: boolean;
   /** Bridge version for the `origin` block. */
   swVersion: string;
+  /** This bridge on the site: its own health device (`BMS bridge <id>`, `<prefix>/bridge/<id>/health`). */
+  bridgeId: string;
   /** This bridge's own state topic (its last will); default the site's `<prefix>/bridge/state`. */
   stateTopic?: string;
   /** How long to collect retained configs at start (ms). Default 2000. */
@@ -98,6 +100,7 @@ export function createHaDiscovery(ctx: HaDiscoveryContext, options: HaDiscoveryO
     discoveryPrefix: options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX,
     expireAfterS: expireAfterForPoll(options.pollIntervalS ?? CONFIG_DEFAULTS.bridge.pollIntervalS),
     origin: { name: "bms-bridge", sw_version: options.swVersion },
+    bridgeId: options.bridgeId,
     ...(options.stateTopic !== undefined && { stateTopic: options.stateTopic }),
   };
   const bankId = bankTarget(payloadOptions).identifier;

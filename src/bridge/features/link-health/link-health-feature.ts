@@ -3,8 +3,9 @@
  * - `<prefix>/battery/<id>/link`: the battery's link stats from the shared store (state/link-stats.ts) with
  *   its availability: RSSI, link quality (% of the last 100 polls with a valid reading), reads ok/failed,
  *   reconnects, last error (with its cause), last valid reading;
- * - `<prefix>/bridge/health`: uptime, each BLE adapter's state, losses, resets and queue depth, the MQTT
- *   offline queue, and memory.
+ * - `<prefix>/bridge/<bridgeId>/health`: `state` (`running`, or `stopped` after a clean stop), uptime, each
+ *   BLE adapter's state, losses, resets and queue depth, the MQTT offline queue, and memory. One topic per
+ *   bridge: on a site of several bridges they would overwrite each other (docs/mqtt.md "Link health").
  * Every `periodMs` (30 s), at once when a battery's availability or an adapter changes, and again on every
  * (re)connect. No message expiry: a link report stays true after the fact (when did it last read?).
  */
@@ -14,7 +15,7 @@ import type { Clock, TimerHandle } from "../../../util/clock.js";
 import type { EventBus } from "../../event-bus.js";
 import type { MqttPort } from "../../mqtt/port.js";
 import { RetainedTopics } from "../../mqtt/retained.js";
-import { batteryTopic } from "../../mqtt/topics.js";
+import { batteryTopic, bridgeHealthTopic, legacyBridgeHealthTopic } from "../../mqtt/topics.js";
 import type { BridgeState } from "../../state/bridge-state.js";
 import type { BridgeFeature } from "../../types.js";
 
@@ -42,6 +43,8 @@ export interface LinkHealthContext {
 
 export interface LinkHealthOptions {
   prefix: string;
+  /** This bridge on the site: its health goes to `<prefix>/bridge/<bridgeId>/health`. */
+  bridgeId: string;
   qos: 0 | 1 | 2;
   periodMs?: number;
 }
@@ -50,10 +53,15 @@ export const HEALTH_PERIOD_MS = 30_000;
 
 const megabytes = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
 
-export function bridgeHealthJson(source: BridgeHealthSource, now: number): Record<string, unknown> {
+export function bridgeHealthJson(
+  source: BridgeHealthSource,
+  now: number,
+  state: "running" | "stopped" = "running",
+): Record<string, unknown> {
   const adapters = source.adapters();
   const memory = source.memory?.();
   return {
+    state,
     uptime_s: Math.round((now - source.startedAt) / 1000),
     adapters: adapters.map((a) => ({
       hci: a.hci,
@@ -95,13 +103,14 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
     };
     return topics.publish(batteryTopic(options.prefix, batteryId, "link"), JSON.stringify(report));
   };
-  const publishBridge = (): void => {
-    const report = bridgeHealthJson(ctx.health, ctx.clock.now());
-    void topics.publish(`${options.prefix}/bridge/health`, JSON.stringify(report));
+  const healthTopic = bridgeHealthTopic(options.prefix, options.bridgeId);
+  const publishBridge = (state?: "stopped"): Promise<void> => {
+    const report = bridgeHealthJson(ctx.health, ctx.clock.now(), state);
+    return topics.publish(healthTopic, JSON.stringify(report));
   };
   const publishAll = (): void => {
     for (const battery of ctx.state.store.all()) void publishBattery(battery.batteryId);
-    publishBridge();
+    void publishBridge();
   };
   const tick = (): void => {
     publishAll();
@@ -114,8 +123,12 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
     async start() {
       off.push(
         ctx.bus.on("availability", (change) => void publishBattery(change.batteryId)),
-        ctx.bus.on("adapter", publishBridge),
-        ctx.mqtt.onConnect(publishAll),
+        ctx.bus.on("adapter", () => void publishBridge()),
+        ctx.mqtt.onConnect(() => {
+          // a 0.1.0 bridge's report, shared by the whole site, would otherwise stay retained forever
+          void topics.clear(legacyBridgeHealthTopic(options.prefix));
+          publishAll();
+        }),
       );
       // the first report a period after start: by then every battery had its first polls
       timer = ctx.clock.setTimeout(tick, options.periodMs ?? HEALTH_PERIOD_MS);
@@ -126,7 +139,8 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
       for (const unsubscribe of off.splice(0)) unsubscribe();
       if (!ctx.mqtt.connected) return;
       const known = ctx.state.store.all().filter((b) => b.availability !== undefined);
-      await Promise.all(known.map((b) => publishBattery(b.batteryId, true)));
+      // the bridge's last report says it stopped (its `<prefix>/bridge/<id>/state` says `offline` too)
+      await Promise.all([...known.map((b) => publishBattery(b.batteryId, true)), publishBridge("stopped")]);
     },
   };
 }

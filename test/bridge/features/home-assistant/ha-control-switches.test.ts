@@ -20,6 +20,7 @@ const OPTIONS: HaPayloadOptions = {
   discoveryPrefix: "homeassistant",
   expireAfterS: 60,
   origin: { name: "bms-bridge", sw_version: "0.1.0" },
+  bridgeId: "pi-1",
 };
 const FACTS = { batteryId: "1", address: "A5:C2:37:3C:76:D2" };
 const SHAPE: BatteryShape = { cellCount: 4, ntcCount: 2, hasFullCharge: true, energy: false };
@@ -79,6 +80,7 @@ describe("Home Assistant switches for the MOSFETs", () => {
         energy: false,
         bank: false,
         swVersion: "0.1.0",
+        bridgeId: "pi-1",
         control: true,
         staleScanMs: 10,
       },

@@ -26,6 +26,7 @@ const OPTIONS: HaPayloadOptions = {
   discoveryPrefix: "homeassistant",
   expireAfterS: 60,
   origin: { name: "bms-bridge", sw_version: "0.1.0" },
+  bridgeId: "pi-1",
 };
 const FACTS = {
   batteryId: "house",

@@ -92,6 +92,7 @@ describe.skipIf(mosquittoSkipReason())("Home Assistant discovery through a real 
         energy: true,
         bank: true,
         swVersion: "0.1.0",
+        bridgeId: "pi-1",
         batteries: [{ id: "1", address: A }],
         staleScanMs: 500,
       },

@@ -43,6 +43,7 @@ describe("Home Assistant discovery feature", () => {
       energy: options.energy ?? false,
       bank: options.bank ?? false,
       swVersion: "0.1.0",
+      bridgeId: "pi-1",
       pollIntervalS: 5,
       batteries: [{ id: "1", address: A, name: "House", pollIntervalS: 30 }],
       staleScanMs: 2000,
@@ -188,6 +189,59 @@ describe("Home Assistant discovery feature", () => {
     expect(mqtt.publishesTo(otherProduct)).toEqual([]);
   });
 
+  it("gives each bridge of a site its own bridge device, read from its own health topic", async () => {
+    const clock = new ManualClock();
+    const bus = { "pi-1": new EventBus(), "pi-2": new EventBus() };
+    const mqtt = new FakeMqtt();
+    const features = (["pi-1", "pi-2"] as const).map((bridgeId) =>
+      createHaDiscovery(haContext(mqtt, clock, bus[bridgeId]), {
+        prefix: "accusolar",
+        qos: 1,
+        energy: false,
+        bank: false,
+        swVersion: "0.1.0",
+        bridgeId,
+        stateTopic: `accusolar/bridge/${bridgeId}/state`,
+        batteries: [],
+        staleScanMs: 2000,
+      }),
+    );
+    for (const f of features) await f.start();
+    // the one "BMS bridge" device of 0.1.0, last written by pi-1: pi-1 owns it and clears it
+    const shared = "homeassistant/sensor/bmsbridge_bridge_accusolar_uptime/config";
+    mqtt.deliver(
+      shared,
+      JSON.stringify({
+        unique_id: "bmsbridge_bridge_accusolar_uptime",
+        availability: [{ topic: "accusolar/bridge/pi-1/state" }],
+      }),
+    );
+    bus["pi-1"].emit("reading", sampleReading({ address: A }));
+    bus["pi-2"].emit("reading", sampleReading({ address: REMOVED, batteryId: "2" }));
+    const uptime = (bridgeId: string) =>
+      JSON.parse(
+        mqtt.retainedPayload(`homeassistant/sensor/bmsbridge_bridge_accusolar_${bridgeId}_uptime/config`) ??
+          "{}",
+      );
+    expect(uptime("pi-1")).toMatchObject({
+      unique_id: "bmsbridge_bridge_accusolar_pi-1_uptime",
+      state_topic: "accusolar/bridge/pi-1/health",
+      availability: [{ topic: "accusolar/bridge/pi-1/state" }],
+      device: { identifiers: ["bmsbridge_bridge_accusolar_pi-1"], name: "BMS bridge pi-1" },
+    });
+    expect(uptime("pi-2")).toMatchObject({
+      unique_id: "bmsbridge_bridge_accusolar_pi-2_uptime",
+      state_topic: "accusolar/bridge/pi-2/health",
+      availability: [{ topic: "accusolar/bridge/pi-2/state" }],
+      device: { identifiers: ["bmsbridge_bridge_accusolar_pi-2"], name: "BMS bridge pi-2" },
+    });
+    expect(configs(mqtt).filter((t) => t.includes("bmsbridge_bridge_"))).toHaveLength(10);
+    clock.tick(2000);
+    for (const f of features) await f.scanned;
+    expect(mqtt.publishesTo(shared).map((p) => p.payload)).toEqual([""]);
+    for (const f of features) await f.stop();
+  });
+
   it("waits for the first connection before scanning when the broker is down at start", async () => {
     const clock = new ManualClock();
     const mqtt = new FakeMqtt({ connected: false });
@@ -198,6 +252,7 @@ describe("Home Assistant discovery feature", () => {
       energy: false,
       bank: false,
       swVersion: "0",
+      bridgeId: "pi-1",
       batteries: [],
       staleScanMs: 2000,
     });

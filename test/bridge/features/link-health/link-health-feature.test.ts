@@ -34,7 +34,7 @@ async function setup() {
   };
   const feature = createLinkHealthFeature(
     { logger: createMemoryLogger(), clock, bus, mqtt, state, health },
-    { prefix: "accusolar", qos: 2, periodMs: 30_000 },
+    { prefix: "accusolar", bridgeId: "pi-1", qos: 2, periodMs: 30_000 },
   );
   await feature.start();
   const poll = (batteryId: string, ok: boolean, extra: Partial<PollOutcome> = {}) =>
@@ -44,6 +44,16 @@ async function setup() {
 }
 
 describe("the link-health feature", () => {
+  it("publishes each bridge's health under its own id, and clears the one topic 0.1.0 bridges shared", async () => {
+    const { mqtt, json } = await setup();
+    // what a 0.1.0 bridge of the site left retained
+    await mqtt.publish("accusolar/bridge/health", '{"uptime_s":9}', { retain: true });
+    mqtt.connect();
+    await flush();
+    expect(mqtt.retainedPayload("accusolar/bridge/health")).toBeUndefined();
+    expect(json("accusolar/bridge/pi-1/health")).toMatchObject({ state: "running", uptime_s: 0 });
+  });
+
   it("publishes each battery's link report and the bridge's health, retained at the configured QoS, every period", async () => {
     const { clock, mqtt, poll, json, feature } = await setup();
     for (let i = 0; i < 4; i++) {
@@ -63,7 +73,8 @@ describe("the link-health feature", () => {
       availability: "unknown",
     });
     expect(json("accusolar/battery/2/link")).toMatchObject({ polls: 0, reads_ok: 0 });
-    expect(json("accusolar/bridge/health")).toEqual({
+    expect(json("accusolar/bridge/pi-1/health")).toEqual({
+      state: "running",
       uptime_s: 30,
       adapters: [
         {
@@ -98,13 +109,15 @@ describe("the link-health feature", () => {
     await feature.stop();
   });
 
-  it("leaves a last report saying offline for each battery it read when the bridge stops", async () => {
+  it("leaves a last report saying offline for each battery it read, and stopped for the bridge, when it stops", async () => {
     const { bus, clock, mqtt, feature, json } = await setup();
     bus.emit("availability", { batteryId: "1", state: "online", reason: "reading ok", time: clock.now() });
     await flush();
     expect(json("accusolar/battery/1/link")).toMatchObject({ availability: "online" });
+    clock.tick(5000);
     await feature.stop();
     expect(json("accusolar/battery/1/link")).toMatchObject({ availability: "offline" });
+    expect(json("accusolar/bridge/pi-1/health")).toMatchObject({ state: "stopped", uptime_s: 5 });
     // battery 2 was never heard of: no report invented for it
     expect(mqtt.retainedPayload("accusolar/battery/2/link")).toBeUndefined();
   });
@@ -125,8 +138,8 @@ describe("the link-health feature", () => {
       reads_failed: 1,
       last_error: { cause: "adapter_lost", code: "ADAPTER_LOST" },
     });
-    expect(json("accusolar/bridge/health")).toBeNull();
+    expect(json("accusolar/bridge/pi-1/health")).toBeNull();
     bus.emit("adapter", { type: "lost", hci: "hci0", reason: "it went poweredOff" });
-    expect(json("accusolar/bridge/health")).toMatchObject({ adapter_losses: 2 });
+    expect(json("accusolar/bridge/pi-1/health")).toMatchObject({ adapter_losses: 2 });
   });
 });
