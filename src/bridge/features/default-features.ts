@@ -77,6 +77,7 @@ export const DEFAULT_FEATURES: readonly FeatureFactory[] = [
       batteryIds: config.batteries.map((b) => b.id),
       offlineBoundS: offlineBoundS(config),
       version,
+      energy: config.bridge.energyStateFile !== undefined,
     }),
   (ctx) =>
     new AccuSolarPublisher(ctx, {

@@ -66,6 +66,11 @@ export class RetainedTopics {
     this.#sent.clear();
   }
 
+  /** What publishChanged last sent to `topic` (to tell its own echo from another publisher's value). */
+  lastSent(topic: string): string | undefined {
+    return this.#sent.get(topic);
+  }
+
   /** Seconds a value read at `valueTime` has left (at least 1); undefined = no expiry. */
   expiryFor(valueTime: number): number | undefined {
     if (this.#expiryS === null || !this.#ctx.mqtt.supportsMessageExpiry) return undefined;

@@ -10,7 +10,8 @@
  * - it reads the other bridges' state and info into the SiteView (the election: O(bridges) messages);
  * - only while elected (the bank publisher, or `bank: always`) it also reads every battery's availability
  *   and status (the remote bank members: B × N messages a second on a big site, which the other bridges
- *   must not pay); after subscribing it waits for a round trip through the broker, so the retained
+ *   must not pay), and with energy counters on their `energy/<field>` (for the bank energy total, published
+ *   only when they change at their shown precision); after subscribing it waits for a round trip through the broker, so the retained
  *   statuses have arrived, before it publishes a bank (`site` role event); losing the election
  *   unsubscribes and forgets them;
  * - as the bank publisher, it marks a dead bridge's batteries `offline` (and clears their telemetry), so
@@ -53,6 +54,8 @@ export interface SiteFeatureOptions {
   /** The offline bound (s): the MQTT 5 expiry of the site's `online`. */
   offlineBoundS: number;
   version: string;
+  /** The energy feature runs: while elected, also read every battery's energy counters (the bank total). */
+  energy?: boolean;
 }
 
 /** One subscription: a topic filter and which level holds the bridge or battery id. */
@@ -109,6 +112,7 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
         ...(await Promise.all([
           ctx.mqtt.subscribe(`${prefix}/battery/+/availability`, onAvailability),
           ctx.mqtt.subscribe(`${prefix}/battery/+/status`, onStatus),
+          ...(options.energy ? [ctx.mqtt.subscribe(`${prefix}/battery/+/energy/+`, onEnergy)] : []),
         ])),
       );
       // the retained availability and statuses arrive before this returns: only then is the site complete
@@ -174,6 +178,11 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
     if (remote === undefined || own.has(batteryId)) return;
     view.status(batteryId, payload, ctx.clock.now());
     ctx.bus.emit("site", { kind: "battery", batteryId });
+  };
+
+  /** Another bridge's battery's energy counter: counted in the bank energy total (features/energy). */
+  const onEnergy = (topic: string, payload: Buffer): void => {
+    if (remote !== undefined) view.energy(levelOf(topic, 3), levelOf(topic, 1), payload.toString());
   };
 
   /** One of this bridge's ids: its own status echoed, or another bridge's under the same id (a collision). */

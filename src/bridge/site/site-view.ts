@@ -1,7 +1,8 @@
 /**
  * What this bridge knows about the other bridges of its site and their batteries, read from the broker's
  * retained state (site-feature.ts feeds it): each bridge's `<prefix>/bridge/<id>/state` and `/info`, each
- * remote battery's `<prefix>/battery/<id>/availability` and `/status`. PURE (no MQTT, no clock).
+ * remote battery's `<prefix>/battery/<id>/availability`, `/status` and, with energy counters on,
+ * `/energy/<field>` (the bank energy total counts them). PURE (no MQTT, no clock).
  *
  * It answers three questions (docs/mqtt.md "Several bridges on one site"):
  * - who publishes the site bank (the election: `bankPublisher`; `publishingBank` once this bridge, elected,
@@ -30,6 +31,8 @@ interface RemoteBattery {
   parsed: RemoteStatus | undefined;
   /** When this bridge received the status (its own clock, ms). */
   receivedAt: number;
+  /** Its energy counters as retained (`<prefix>/battery/<id>/energy/<field>`): field → value. */
+  energy: Map<string, number> | undefined;
 }
 
 export interface Collision {
@@ -109,6 +112,26 @@ export class SiteView {
     return undefined;
   }
 
+  /** `<prefix>/battery/<id>/energy/<field>` of a remote battery; "" (cleared) or not a number forgets it. */
+  energy(batteryId: string, field: string, payload: string): void {
+    if (this.#own.has(batteryId)) return;
+    const battery = this.#battery(batteryId);
+    const value = payload === "" ? Number.NaN : Number(payload);
+    if (Number.isFinite(value)) (battery.energy ??= new Map()).set(field, value);
+    else battery.energy?.delete(field);
+  }
+
+  /**
+   * The energy counters of the remote batteries the bank knows of (`remoteIds`: online or not, since a
+   * counter stays true after its battery went offline): battery id → field → value.
+   */
+  remoteEnergy(): Map<string, ReadonlyMap<string, number>> {
+    const counters = new Map<string, ReadonlyMap<string, number>>();
+    for (const [id, battery] of this.#remote)
+      if (battery.energy !== undefined && SiteView.#known(battery)) counters.set(id, battery.energy);
+    return counters;
+  }
+
   /** Whether this bridge publishes the site bank now (docs/mqtt.md "Who publishes the bank"). */
   get bankPublisher(): boolean {
     if (this.selfBank === "off" || this.#settled === false) return false;
@@ -151,7 +174,12 @@ export class SiteView {
 
   /** Remote batteries known (counting or not), in the order first heard of. */
   remoteIds(): string[] {
-    return [...this.#remote].filter(([, b]) => b.availability !== undefined || b.raw).map(([id]) => id);
+    return [...this.#remote].filter(([, b]) => SiteView.#known(b)).map(([id]) => id);
+  }
+
+  /** A remote battery of the site: its availability or status was heard (energy alone does not make one). */
+  static #known(battery: RemoteBattery): boolean {
+    return battery.availability !== undefined || battery.raw !== undefined;
   }
 
   /** Remote batteries that count in the bank: online, a valid status, and read by a bridge that is online. */
@@ -209,7 +237,13 @@ export class SiteView {
   #battery(batteryId: string): RemoteBattery {
     let battery = this.#remote.get(batteryId);
     if (!battery) {
-      battery = { availability: undefined, raw: undefined, parsed: undefined, receivedAt: 0 };
+      battery = {
+        availability: undefined,
+        raw: undefined,
+        parsed: undefined,
+        receivedAt: 0,
+        energy: undefined,
+      };
       this.#remote.set(batteryId, battery);
     }
     return battery;

@@ -1,10 +1,12 @@
 /**
  * One bridge of a site on FakeMqtt and the manual clock, as startBridge wires it (site feature, publisher,
- * bank view), and the other bridges played through `deliver()` as the broker would relay them.
+ * bank view, and energy counters when given a state file), and the other bridges played through
+ * `deliver()` as the broker would relay them — or real ones, each a rig on one SharedBroker's client.
  */
 
 import { EventBus } from "../../../src/bridge/event-bus.js";
 import { createBankFeature } from "../../../src/bridge/features/bank/bank-feature.js";
+import { createEnergyFeature } from "../../../src/bridge/features/energy/energy-feature.js";
 import { AccuSolarPublisher } from "../../../src/bridge/publish/accu-solar-publisher.js";
 import { formatValues } from "../../../src/bridge/publish/format.js";
 import { batterySet } from "../../../src/bridge/publish/topic-sets.js";
@@ -26,9 +28,14 @@ export function siteRig(options: {
   mqtt5?: boolean;
   /** The broker's round trips (MqttPort.sync) complete only when the test says (`mqtt.roundTrip()`). */
   roundTrips?: boolean;
+  /** Its client of a broker shared with other rigs (shared-broker.ts); default a FakeMqtt of its own. */
+  mqtt?: FakeMqtt;
+  /** Runs the energy feature on this state file (its directory must exist). */
+  energyStatePath?: string;
 }) {
   const bus = new EventBus();
-  const mqtt = new FakeMqtt({ mqtt5: options.mqtt5 ?? false, roundTrips: options.roundTrips ?? false });
+  const mqtt =
+    options.mqtt ?? new FakeMqtt({ mqtt5: options.mqtt5 ?? false, roundTrips: options.roundTrips ?? false });
   const clock = new ManualClock(Date.UTC(2026, 10, 30, 12, 0, 0));
   const logger = createMemoryLogger();
   const bank = options.bank ?? "auto";
@@ -50,9 +57,20 @@ export function siteRig(options: {
       batteryIds: options.batteryIds,
       offlineBoundS: BOUND_S,
       version: "test",
+      energy: options.energyStatePath !== undefined,
     }),
     publisher,
     createBankFeature(ctx, { prefix: "accusolar", qos: 1 }),
+    ...(options.energyStatePath === undefined
+      ? []
+      : [
+          createEnergyFeature(ctx, {
+            prefix: "accusolar",
+            qos: 1,
+            statePath: options.energyStatePath,
+            maxGapMs: 15_000,
+          }),
+        ]),
   ];
   const start = async () => {
     for (const feature of features) await feature.start();

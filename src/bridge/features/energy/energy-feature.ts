@@ -3,12 +3,20 @@
  * `<prefix>/battery/<id>/energy/<field>` and the bank total on `<prefix>/bank/energy/<field>`, and
  * persists them (energy-store.ts) every `saveIntervalMs` and on stop. The bank total goes out with every
  * bank recomputation (`bank` event: once per window, not on each of the N readings of a poll round).
+ *
+ * The bank total is the bank's (docs/features-ha-energy-bank.md "Energy counters"): on a site of several
+ * bridges only the bank publisher publishes it (it alone gets `bank` events; `state.bank.publisher`), over
+ * every battery of the site: its own counters and, for the other bridges' batteries, their retained
+ * `energy/<field>` (the site feature reads them while elected, into the SiteView). A bridge losing the role
+ * leaves its last total, which was the whole site's; the next publisher's continues from it. A total another
+ * bridge wrote meanwhile (two bridges that elected themselves at once) is replaced at the next window.
  */
 import type { Logger } from "../../../log/logger.js";
 import type { Clock, TimerHandle } from "../../../util/clock.js";
 import type { EventBus } from "../../event-bus.js";
 import type { MqttPort } from "../../mqtt/port.js";
 import { RetainedTopics } from "../../mqtt/retained.js";
+import type { BridgeState } from "../../state/bridge-state.js";
 import type { BatteryReading, BridgeFeature } from "../../types.js";
 import {
   breakContinuity,
@@ -26,6 +34,8 @@ export interface EnergyFeatureContext {
   clock: Clock;
   bus: EventBus;
   mqtt: MqttPort;
+  /** Whether this bridge publishes the bank, and the other bridges' batteries' counters (state.site). */
+  state: BridgeState;
 }
 
 export interface EnergyFeatureOptions {
@@ -46,7 +56,7 @@ export interface EnergyFeatureOptions {
 export interface EnergyFeature extends BridgeFeature {
   /** Current counters of a battery by id (undefined before its first reading or stored value). */
   counters(batteryId: string): EnergyCounters | undefined;
-  /** Sum over the published batteries. */
+  /** Sum over the published batteries and, on a site, the other bridges' (what the bank total says). */
   bankCounters(): EnergyCounters;
 }
 
@@ -64,7 +74,10 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   const configured = options.batteries ? new Set(options.batteries.map((b) => b.address)) : undefined;
   const byAddress = new Map<string, Tracked>();
   const topics = new RetainedTopics({ ...ctx, logger: log }, { qos: options.qos });
-  const unsubscribers: Array<() => void> = [];
+  /** The bank total's own helper: forgotten as a whole when another bridge may have written it. */
+  const bankTopics = new RetainedTopics({ ...ctx, logger: log }, { qos: options.qos });
+  const bankBase = `${options.prefix}/bank`;
+  const unsubscribers: Array<() => void | Promise<void>> = [];
   let timer: TimerHandle | undefined;
   let dirty = false;
   let running = false;
@@ -73,19 +86,37 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   const visible = (): Tracked[] =>
     [...byAddress.entries()].filter(([address]) => !configured || configured.has(address)).map(([, t]) => t);
 
-  const publishCounters = (topicBase: string, counters: EnergyCounters): void => {
+  const publishCounters = (via: RetainedTopics, topicBase: string, counters: EnergyCounters): void => {
     for (const f of ENERGY_FIELDS) {
       const text = String(Number(counters[f.key].toFixed(DECIMALS[f.unit])));
-      void topics.publishChanged(`${topicBase}/energy/${f.wire}`, text);
+      void via.publishChanged(`${topicBase}/energy/${f.wire}`, text);
     }
   };
 
   const publishBattery = (t: Tracked): void =>
-    publishCounters(`${options.prefix}/battery/${t.batteryId}`, t.track.counters);
+    publishCounters(topics, `${options.prefix}/battery/${t.batteryId}`, t.track.counters);
+
+  /** The other bridges' batteries' counters as retained (empty unless this bridge publishes the bank). */
+  const remoteCounters = (): EnergyCounters[] =>
+    [...ctx.state.site.remoteEnergy().values()].map((fields) => {
+      const counters = zeroCounters();
+      for (const f of ENERGY_FIELDS) counters[f.key] = fields.get(f.wire) ?? 0;
+      return counters;
+    });
+
+  const bankTotal = (members: Tracked[]): EnergyCounters =>
+    sumCounters([...members.map((t) => t.track.counters), ...remoteCounters()]);
 
   const publishBank = (members: Tracked[] = visible()): void => {
-    if (members.length === 0) return;
-    publishCounters(`${options.prefix}/bank`, sumCounters(members.map((t) => t.track.counters)));
+    // the bank's: only its publisher's, once it has read the site (docs/mqtt.md "Several bridges on one site")
+    if (!ctx.state.bank.publisher) return;
+    if (members.length === 0 && ctx.state.site.remoteEnergy().size === 0) return;
+    publishCounters(bankTopics, bankBase, bankTotal(members));
+  };
+
+  /** A bank total this bridge did not send (another bridge's): the next bank window sends it again. */
+  const onBankTotal = (topic: string, payload: Buffer): void => {
+    if (ctx.state.bank.publisher && bankTopics.lastSent(topic) !== payload.toString()) bankTopics.forget();
   };
   const publishAll = (): void => {
     const members = visible();
@@ -137,7 +168,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   return {
     name: "energy",
     counters: (batteryId) => visible().find((t) => t.batteryId === batteryId)?.track.counters,
-    bankCounters: () => sumCounters(visible().map((t) => t.track.counters)),
+    bankCounters: () => bankTotal(visible()),
     async start() {
       const loaded = await store.load();
       for (const [address, entry] of loaded.state) {
@@ -150,10 +181,19 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
           if (change.state === "offline") onOffline(change.batteryId);
         }),
         ctx.bus.on("bank", () => publishBank()),
+        ctx.bus.on("site", (change) => {
+          // just elected: whatever this bridge last sent there, another bridge may have written since
+          if (change.kind !== "role" || !change.bankPublisher) return;
+          bankTopics.forget();
+          publishBank();
+        }),
         ctx.mqtt.onConnect(() => {
           topics.forget();
+          bankTopics.forget();
           publishAll();
         }),
+        // O(1): four topics, written once per bank window by the publisher alone
+        await ctx.mqtt.subscribe(`${bankBase}/energy/+`, onBankTotal),
       );
       running = true;
       publishAll();
@@ -163,7 +203,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
       running = false;
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       timer = undefined;
-      for (const off of unsubscribers.splice(0)) off();
+      for (const off of unsubscribers.splice(0)) await off();
       await save();
     },
   };

@@ -39,7 +39,7 @@ describe("energy counter feature", () => {
     // the shared state publishes a bank (and so the bank total) with every reading when there is no window
     const state = createBridgeState({ bus, clock }, { batteryIds: [], bankWindowMs: 0 });
     const feature = createEnergyFeature(
-      { logger: createMemoryLogger(), clock, bus, mqtt },
+      { logger: createMemoryLogger(), clock, bus, mqtt, state },
       { prefix: "accusolar", qos: 1, statePath, maxGapMs: 15_000, saveIntervalMs },
     );
     await feature.start();
@@ -140,7 +140,7 @@ describe("energy counter feature with a bank window", () => {
     const mqtt = new FakeMqtt();
     const state = createBridgeState({ bus, clock }, { batteryIds: ["1", "2"], bankWindowMs: 200 });
     const feature = createEnergyFeature(
-      { logger: createMemoryLogger(), clock, bus, mqtt },
+      { logger: createMemoryLogger(), clock, bus, mqtt, state },
       { prefix: "accusolar", qos: 1, statePath: join(dir, "energy.json"), maxGapMs: 15_000 },
     );
     try {
