@@ -16,8 +16,10 @@
  *   unsubscribes and forgets them;
  * - as the bank publisher, it marks a dead bridge's batteries `offline` (and clears their telemetry), so
  *   an MQTT 3.1.1 broker, which has no expiry, does not keep them live either;
- * - a battery id another bridge also publishes is reported (a warning line and the bridge health): every
- *   bridge subscribes to its own batteries' status topics for that, O(own batteries).
+ * - a battery id another bridge also publishes is reported (a warning line and the bridge health): a
+ *   bridge subscribes to its own batteries' status topics for that, O(own batteries), except while it
+ *   holds `<prefix>/battery/+/status`, which brings them too: two overlapping subscriptions would deliver
+ *   each own status twice on Mosquitto with MQTT 5 (one copy per matching subscription).
  */
 import type { BankMode } from "../../config/schema.js";
 import type { Logger } from "../../log/logger.js";
@@ -81,6 +83,8 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
   let remote: Array<() => Promise<void>> | undefined;
   /** Subscribing and unsubscribing in turn, so a quick loss and regain of the election cannot interleave. */
   let remoteWork: Promise<void> = Promise.resolve();
+  /** The subscriptions to this bridge's own batteries' statuses (collisions), held while `remote` is not. */
+  let ownStatus: Array<() => Promise<void>> | undefined;
 
   const sayOnline = () => void siteOnline.publish(siteTopic, "online", ctx.clock.now());
 
@@ -119,9 +123,13 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
       await ctx.mqtt.sync?.();
       // disconnected meanwhile, nothing came back: the reconnect's round trip completes it (onConnect)
       if (remote === held && ctx.mqtt.connected) view.remoteRead();
+      // the wildcard brings the own statuses now: their own subscriptions would only bring them again
+      if (remote === held) await unwatchOwn();
     } else if (!elected && remote !== undefined) {
       const held = remote;
       remote = undefined;
+      // the own statuses subscribed again before the wildcard goes, so none is missed in between
+      if (!stopping) await watchOwn();
       await Promise.all(held.map((off) => off()));
       view.forgetRemote();
     }
@@ -172,10 +180,14 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
     );
   };
 
-  /** Another bridge's battery (the elected bridge's subscription; its own ids: `onOwnStatus`). */
+  /** Every battery's status (the elected bridge's subscription): another bridge's, or one of its own ids. */
   const onStatus = (topic: string, payload: Buffer): void => {
     const batteryId = levelOf(topic, 2);
-    if (remote === undefined || own.has(batteryId)) return;
+    if (own.has(batteryId)) {
+      if (ownStatus === undefined) onOwnStatus(topic, payload); // else its own subscription brought it
+      return;
+    }
+    if (remote === undefined) return;
     view.status(batteryId, payload, ctx.clock.now());
     ctx.bus.emit("site", { kind: "battery", batteryId });
   };
@@ -189,6 +201,21 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
   const onOwnStatus = (topic: string, payload: Buffer): void => {
     const collision = view.status(levelOf(topic, 2), payload, ctx.clock.now());
     if (collision) reportCollision(collision);
+  };
+
+  const watchOwn = async (): Promise<void> => {
+    if (ownStatus !== undefined) return;
+    const held: Array<() => Promise<void>> = [];
+    ownStatus = held;
+    for (const id of options.batteryIds)
+      held.push(await ctx.mqtt.subscribe(batteryTopic(prefix, id, STATUS_FIELD), onOwnStatus));
+  };
+
+  /** Runs only inside the election's sequence (or after it, at stop), so no `watchOwn` is half done. */
+  const unwatchOwn = async (): Promise<void> => {
+    const held = ownStatus;
+    ownStatus = undefined;
+    if (held !== undefined) await Promise.all(held.map((off) => off()));
   };
 
   const reportCollision = ({ batteryId, bridgeId, address }: Collision): void => {
@@ -222,13 +249,10 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
         [siteTopic, (_t, payload) => !stopping && payload.toString() !== "online" && sayOnline()],
         [`${prefix}/bridge/+/state`, onBridgeState],
         [`${prefix}/bridge/+/info`, onInfo],
-        ...options.batteryIds.map((id): [string, typeof onOwnStatus] => [
-          batteryTopic(prefix, id, STATUS_FIELD),
-          onOwnStatus,
-        ]),
       ];
       for (const [filter, handler] of subscriptions)
         unsubscribers.push(await ctx.mqtt.subscribe(filter, handler));
+      await watchOwn();
       if (synchronous) {
         // elected at once, as before sites read the broker: no role event for the start itself
         followElection();
@@ -251,6 +275,7 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
       if (refresh !== undefined) ctx.clock.clearTimeout(refresh);
       followElection(); // not elected once stopping: the remote subscriptions go too
       await remoteWork;
+      await unwatchOwn();
       for (const off of unsubscribers.splice(0)) await off();
       if (ctx.mqtt.connected && view.otherBridgesOnline.length === 0)
         await topics.publish(siteTopic, "offline");

@@ -109,6 +109,37 @@ describe("only the elected bridge reads every battery", () => {
     expect(r.state.site.remoteIds()).toEqual([]);
   });
 
+  it("the publisher reads its own statuses from the wildcard alone, and subscribes them again when it steps down", async () => {
+    const r = await bridgeB({});
+    expect(r.mqtt.roundTrip()).toBe(1); // the statuses' round trip
+    await r.idle();
+    // one subscription per status: overlapping ones deliver each message once per subscription on Mosquitto
+    // with MQTT 5 (`mosquitto_sub -V mqttv5 -t 'a/+/s' -t 'a/1/s'` prints a publish to a/1/s twice)
+    expect(r.mqtt.subscriptions.toSorted()).toEqual([
+      EVERY_AVAILABILITY,
+      EVERY_STATUS,
+      "accusolar/bridge/+/info",
+      "accusolar/bridge/+/state",
+      "accusolar/bridge/state",
+    ]);
+    // collisions are still seen, from the wildcard
+    r.remoteReading("z", { ...battery("b1", 7), address: "tcp:10.9.9.9:1" });
+    expect(r.state.site.collisions).toEqual([{ batteryId: "b1", bridgeId: "z", address: "tcp:10.9.9.9:1" }]);
+    r.bridgeState("a", "online");
+    await r.idle();
+    expect(r.mqtt.subscriptions.toSorted()).toEqual([
+      "accusolar/battery/b1/status",
+      "accusolar/battery/b2/status",
+      "accusolar/bridge/+/info",
+      "accusolar/bridge/+/state",
+      "accusolar/bridge/state",
+    ]);
+    r.remoteReading("y", { ...battery("b2", 7), address: "tcp:10.9.9.8:2" });
+    expect(r.state.site.collisions.map((c) => c.bridgeId)).toEqual(["z", "y"]);
+    await r.stop();
+    expect(r.mqtt.subscriptions).toEqual([]);
+  });
+
   it("a bridge that is not elected still reports another bridge publishing under one of its ids", async () => {
     const r = await bridgeB({ a: ["a1"] });
     expect(r.mqtt.subscriptions).not.toContain(EVERY_STATUS);
