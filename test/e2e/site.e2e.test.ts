@@ -1,13 +1,18 @@
 /**
  * A site: four bridge PROCESSES (`bms-bridge run`), four TCP-emulated batteries each, one real Mosquitto.
  * What an Accu-Solar-like subscriber sees (docs/mqtt.md "Several bridges on one site"):
- * - one bank of 16, published by one bridge (the lowest id), steady: no flapping of the plain topics;
+ * - one bank of 16, published by one bridge (the lowest id), steady: no flapping of the plain topics; its
+ *   energy total is the sum of all 16 batteries' counters (docs/features-ha-energy-bank.md);
  * - SIGKILL of a bridge: its 4 batteries offline within the offline bound, the bank from 12 saying which
  *   are missing, the site state still online; back to 16 when it is restarted;
  * - SIGKILL of the bank publisher: another bridge takes over within the bound, and gives it back;
- * - a clean stop of every bridge leaves nothing the app reads retained and no availability `online`;
+ * - a clean stop of every bridge leaves nothing the app reads retained and no availability `online`, and
+ *   each bridge's own health report (`<prefix>/bridge/<id>/health`) saying `stopped`;
  *   a crash of every bridge the same once the offline bound has passed (MQTT 5 expiry).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/app.js";
 import { mosquittoSkipReason, type RunningMosquitto, startMosquitto } from "../../src/testing/mosquitto.js";
@@ -31,6 +36,7 @@ describe.skipIf(skip !== undefined)("a site of four bridges on one Mosquitto", (
   let sub: Observer;
   const bridges = new Map<string, BridgeProcess>();
   let addresses: string[][] = [];
+  const energyDir = mkdtempSync(join(tmpdir(), "bms-site-energy-"));
 
   const start = (bridgeId: string): void => {
     const index = BRIDGES.indexOf(bridgeId);
@@ -39,7 +45,12 @@ describe.skipIf(skip !== undefined)("a site of four bridges on one Mosquitto", (
       startBridgeProcess({
         batteries: (addresses[index] ?? []).map((address) => ({ address })),
         mqtt: { broker: "127.0.0.1", port: broker.port, ha_discovery: false, message_expiry: BOUND_S },
-        bridge: { id: bridgeId, poll_interval: 1, jitter: 0 },
+        bridge: {
+          id: bridgeId,
+          poll_interval: 1,
+          jitter: 0,
+          energy_state_file: join(energyDir, `${bridgeId}.json`),
+        },
         log: { level: "info" },
       }),
     );
@@ -79,6 +90,7 @@ describe.skipIf(skip !== undefined)("a site of four bridges on one Mosquitto", (
     await sub?.close();
     await emulator?.stop();
     await broker?.dispose();
+    rmSync(energyDir, { recursive: true, force: true });
   });
 
   it("shows one steady bank of 16 from one bridge: no flapping of the plain topics", async () => {
@@ -95,7 +107,24 @@ describe.skipIf(skip !== undefined)("a site of four bridges on one Mosquitto", (
     expect(new Set(cells.map((m) => (JSON.parse(m.payload) as number[]).length))).toEqual(new Set([4]));
     const ids = ((window.at(-1)?.batteries ?? []) as string[]).toSorted();
     expect(ids).toEqual(BRIDGES.flatMap(idsOf).toSorted());
-    expect(retained().get("accusolar/bridge/state")?.payload).toBe("online");
+    const state = retained();
+    expect(state.get("accusolar/bridge/state")?.payload).toBe("online");
+    // the bank energy total is the site's, never one bridge's partial sum: it only grows, and it is the sum
+    // of the 16 batteries' counters (read a moment before them, and rounded once instead of 16 times)
+    const totals = sub
+      .on("accusolar/bank/energy/charged_ah")
+      .filter((m) => m.at >= from)
+      .map((m) => Number(m.payload));
+    expect(totals.length).toBeGreaterThan(5);
+    expect(totals.filter((v, i) => i > 0 && v < (totals[i - 1] as number))).toEqual([]);
+    const counter = (topic: string) => Number(state.get(topic)?.payload);
+    const sum = BRIDGES.flatMap(idsOf).reduce(
+      (total, id) => total + counter(`accusolar/battery/${id}/energy/charged_ah`),
+      0,
+    );
+    const bank = counter("accusolar/bank/energy/charged_ah");
+    expect(bank).toBeGreaterThan(0.9 * sum);
+    expect(bank).toBeLessThanOrEqual(sum + 16 * 0.0005);
   }, 60_000);
 
   it("SIGKILL of a bridge: its batteries go offline within the bound, the bank counts 12 and says so", async () => {
@@ -156,6 +185,8 @@ describe.skipIf(skip !== undefined)("a site of four bridges on one Mosquitto", (
     expect(BRIDGES.map((id) => state.get(`accusolar/bridge/${id}/state`)?.payload)).toEqual(
       BRIDGES.map(() => "offline"),
     );
+    const health = (id: string) => JSON.parse(state.get(`accusolar/bridge/${id}/health`)?.payload ?? "{}");
+    expect(BRIDGES.map((id) => health(id).state)).toEqual(BRIDGES.map(() => "stopped"));
   }, 60_000);
 
   it("a crash of every bridge leaves nothing live once the offline bound has passed", async () => {
