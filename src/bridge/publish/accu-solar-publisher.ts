@@ -28,7 +28,8 @@ import type { BridgeState } from "../state/bridge-state.js";
 import type { AvailabilityChange, AvailabilityState, BatteryReading, BridgeFeature } from "../types.js";
 import { formatValues, publishLogLine } from "./format.js";
 import { plainBankValues } from "./status-json.js";
-import { batterySet, type PlainSource, plainSet, type TopicSet } from "./topic-sets.js";
+import { TelemetrySets } from "./telemetry-sets.js";
+import { batterySet, type PlainSource, plainSet } from "./topic-sets.js";
 
 /** Publisher settings; config keys are the snake_case forms (`topic_prefix`, `qos`). */
 export interface PublisherOptions {
@@ -86,8 +87,8 @@ export class AccuSolarPublisher implements BridgeFeature {
   readonly #availability: RetainedTopics;
   /** Availability `online`: always retained, expiring like telemetry. */
   readonly #online: RetainedTopics;
-  /** Telemetry topics currently holding a value, per battery id and for the plain topics (""). */
-  readonly #retained = new Map<string, Set<string>>();
+  /** Telemetry sets per battery id and for the plain topics (""), which know what they hold to clear it. */
+  readonly #sets: TelemetrySets;
   readonly #unsubscribe: Array<() => void> = [];
   #work: Promise<void> = Promise.resolve();
   /** Batteries whose `online` went out with their availability change, before the reading that proves it. */
@@ -99,6 +100,7 @@ export class AccuSolarPublisher implements BridgeFeature {
     this.#options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
     const { qos, retain, messageExpiryS } = this.#options;
     this.#telemetry = new RetainedTopics(ctx, { qos, retain, messageExpiryS });
+    this.#sets = new TelemetrySets(this.#telemetry);
     this.#availability = new RetainedTopics(ctx, { qos });
     this.#online = new RetainedTopics(ctx, { qos, messageExpiryS });
   }
@@ -141,12 +143,12 @@ export class AccuSolarPublisher implements BridgeFeature {
     for (const state of this.#ctx.state.store.all()) {
       if (state.availability === undefined) continue;
       pending.push(this.#availability.publish(availabilityTopic(prefix, state.batteryId), "offline"));
-      if (this.#options.clearOnOffline) pending.push(this.#clearAll(state.batteryId));
+      if (this.#options.clearOnOffline) pending.push(this.#sets.clearAll(state.batteryId));
     }
     const { bank, site } = this.#ctx.state;
     // elected counts even before it had read the site: the previous publisher's plain topics are retained
     if (this.#options.clearOnOffline && (bank.publisher || site.bankPublisher) && !site.successorOnline)
-      pending.push(this.#clearAll(""));
+      pending.push(this.#sets.clearAll(""));
     await Promise.all(pending);
   }
 
@@ -174,15 +176,6 @@ export class AccuSolarPublisher implements BridgeFeature {
     return state?.reading && state.values ? { reading: state.reading, values: state.values } : undefined;
   }
 
-  #retainedOf(key: string): Set<string> {
-    let set = this.#retained.get(key);
-    if (!set) {
-      set = new Set();
-      this.#retained.set(key, set);
-    }
-    return set;
-  }
-
   /** Several batteries on the site (this bridge's and the others'): the plain topics carry the bank. */
   get #severalBatteries(): boolean {
     return this.#ctx.state.bank.siteSize > 1;
@@ -199,7 +192,7 @@ export class AccuSolarPublisher implements BridgeFeature {
         this.#online.publish(availabilityTopic(prefix, reading.batteryId), "online", reading.time),
       );
     pending.push(
-      this.#sendSet(
+      this.#sets.send(
         batterySet(prefix, reading, values, formatted, this.#options.bridgeId),
         reading.batteryId,
         reading.time,
@@ -219,9 +212,9 @@ export class AccuSolarPublisher implements BridgeFeature {
     if (change.state === "offline") {
       this.#ctx.logger.info(`[${change.batteryId}] offline (${change.reason})`);
       if (this.#options.clearOnOffline) {
-        pending.push(this.#clearAll(change.batteryId));
+        pending.push(this.#sets.clearAll(change.batteryId));
         // one battery: the plain topics are that battery (several: the bank event recomputes them)
-        if (!this.#severalBatteries && this.#publisher) pending.push(this.#clearAll(""));
+        if (!this.#severalBatteries && this.#publisher) pending.push(this.#sets.clearAll(""));
       }
     }
     await Promise.all(pending);
@@ -238,7 +231,7 @@ export class AccuSolarPublisher implements BridgeFeature {
   async #sendBank(update: BankUpdate): Promise<void> {
     const { bank } = update;
     if (bank === undefined) {
-      if (this.#options.clearOnOffline) await this.#clearAll("");
+      if (this.#options.clearOnOffline) await this.#sets.clearAll("");
       return;
     }
     this.#bankSeq += 1;
@@ -255,29 +248,7 @@ export class AccuSolarPublisher implements BridgeFeature {
 
   async #sendPlain(source: PlainSource): Promise<void> {
     const time = source.kind === "single" ? source.reading.time : source.bank.time;
-    await this.#sendSet(plainSet(this.#options.prefix, source), "", time);
-  }
-
-  /** Publishes a set; a topic without a value is cleared if it held one. */
-  async #sendSet(topics: TopicSet, key: string, time: number): Promise<void> {
-    const retained = this.#retainedOf(key);
-    await Promise.all(
-      topics.map(([topic, payload]) => {
-        if (payload === undefined) {
-          if (!retained.delete(topic)) return undefined;
-          return this.#telemetry.clear(topic);
-        }
-        if (this.#telemetry.retains) retained.add(topic);
-        return this.#telemetry.publish(topic, payload, time);
-      }),
-    );
-  }
-
-  async #clearAll(key: string): Promise<void> {
-    const retained = this.#retainedOf(key);
-    const topics = [...retained];
-    retained.clear();
-    await Promise.all(topics.map((topic) => this.#telemetry.clear(topic)));
+    await this.#sets.send(plainSet(this.#options.prefix, source), "", time);
   }
 
   async #republish(): Promise<void> {
@@ -292,7 +263,7 @@ export class AccuSolarPublisher implements BridgeFeature {
       if (state.availability !== "online" || !reading || !values || !fresh(reading.time)) continue;
       const formatted = formatValues(values);
       pending.push(
-        this.#sendSet(
+        this.#sets.send(
           batterySet(prefix, reading, values, formatted, this.#options.bridgeId),
           state.batteryId,
           reading.time,
@@ -323,6 +294,6 @@ export class AccuSolarPublisher implements BridgeFeature {
     const snapshot = only === undefined ? undefined : this.#snapshot(only);
     if (snapshot)
       await this.#sendPlain({ kind: "single", ...snapshot, formatted: formatValues(snapshot.values) });
-    else if (this.#options.clearOnOffline) await this.#clearAll("");
+    else if (this.#options.clearOnOffline) await this.#sets.clearAll("");
   }
 }

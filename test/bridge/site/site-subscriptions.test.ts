@@ -10,6 +10,14 @@ import { siteRig, WINDOW_MS } from "./site-rig.js";
 
 const EVERY_STATUS = "accusolar/battery/+/status";
 const EVERY_AVAILABILITY = "accusolar/battery/+/availability";
+/** What bridge b holds while it does not publish the bank: the election's topics and its own statuses. */
+const NOT_ELECTED = [
+  "accusolar/battery/b1/status",
+  "accusolar/battery/b2/status",
+  "accusolar/bridge/+/info",
+  "accusolar/bridge/+/state",
+  "accusolar/bridge/state",
+];
 const battery = (id: string, currentA: number) =>
   sampleReading({ batteryId: id, address: `tcp:10.0.0.2:${id.length}`, basic: { currentA } });
 
@@ -31,13 +39,7 @@ describe("only the elected bridge reads every battery", () => {
   it("a bridge that is not elected holds no subscription to every battery's status or availability", async () => {
     const r = await bridgeB({ a: ["a1"], c: ["c1"] });
     expect(r.state.site.bankPublisher).toBe(false);
-    expect(r.mqtt.subscriptions.toSorted()).toEqual([
-      "accusolar/battery/b1/status",
-      "accusolar/battery/b2/status",
-      "accusolar/bridge/+/info",
-      "accusolar/bridge/+/state",
-      "accusolar/bridge/state",
-    ]);
+    expect(r.mqtt.subscriptions.toSorted()).toEqual(NOT_ELECTED);
     expect(r.mqtt.pendingRoundTrips).toBe(0);
     // it never published the bank, so it says nothing about leaving it
     expect(r.logger.records.map((l) => l.message).filter((m) => m.includes("site bank"))).toEqual([]);
@@ -127,13 +129,7 @@ describe("only the elected bridge reads every battery", () => {
     expect(r.state.site.collisions).toEqual([{ batteryId: "b1", bridgeId: "z", address: "tcp:10.9.9.9:1" }]);
     r.bridgeState("a", "online");
     await r.idle();
-    expect(r.mqtt.subscriptions.toSorted()).toEqual([
-      "accusolar/battery/b1/status",
-      "accusolar/battery/b2/status",
-      "accusolar/bridge/+/info",
-      "accusolar/bridge/+/state",
-      "accusolar/bridge/state",
-    ]);
+    expect(r.mqtt.subscriptions.toSorted()).toEqual(NOT_ELECTED);
     r.remoteReading("y", { ...battery("b2", 7), address: "tcp:10.9.9.8:2" });
     expect(r.state.site.collisions.map((c) => c.bridgeId)).toEqual(["z", "y"]);
     await r.stop();
