@@ -117,8 +117,12 @@ export class SiteView {
     if (this.#own.has(batteryId)) return;
     const battery = this.#battery(batteryId);
     const value = payload === "" ? Number.NaN : Number(payload);
-    if (Number.isFinite(value)) (battery.energy ??= new Map()).set(field, value);
-    else battery.energy?.delete(field);
+    if (!Number.isFinite(value)) {
+      battery.energy?.delete(field);
+      return;
+    }
+    battery.energy ??= new Map();
+    battery.energy.set(field, value);
   }
 
   /**
