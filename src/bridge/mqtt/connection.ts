@@ -27,7 +27,8 @@ import {
   validateBrokerUrl,
 } from "./options.js";
 import type { MqttMessageHandler, MqttPort, MqttPublishOptions } from "./port.js";
-import { SubscriptionTable } from "./subscriptions.js";
+import { roundTrip } from "./round-trip.js";
+import { BrokerSubscriptions } from "./subscriptions.js";
 import { bridgeStateTopic } from "./topics.js";
 
 const STOP_GRACE_MS = 2000;
@@ -56,9 +57,7 @@ export class MqttConnection implements MqttPort {
   readonly #options: MqttConnectionOptions;
   readonly #queue: OfflineQueue;
   readonly #clientId: string;
-  readonly #subscriptions = new SubscriptionTable();
-  /** Filters whose UNSUBSCRIBE is not acknowledged yet (see subscribe()). */
-  readonly #unsubscribing = new Map<string, Promise<void>>();
+  readonly #subscriptions: BrokerSubscriptions;
   readonly #connectListeners = new Set<() => void>();
   #waiters: Array<() => void> = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -78,6 +77,11 @@ export class MqttConnection implements MqttPort {
     this.#options = { ...DEFAULT_MQTT_OPTIONS, ...options };
     this.#queue = new OfflineQueue(this.#options.queueLimit);
     this.#clientId = this.#options.clientId ?? defaultClientId(ctx.hostname ?? hostname());
+    this.#subscriptions = new BrokerSubscriptions({
+      client: () => this.#client,
+      qos: this.#options.qos,
+      logger: ctx.logger,
+    });
     this.#problems = new ConnectionProblems(ctx.logger, {
       minMs: this.#options.reconnectMinMs,
       maxMs: this.#options.reconnectMaxMs,
@@ -148,28 +152,12 @@ export class MqttConnection implements MqttPort {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /**
-   * A round trip through the broker: subscribes to a topic of its own, publishes a token there and waits
-   * for it (at most `limitMs`). The broker handles one client's packets in order, so the retained messages
-   * of the subscriptions made before have arrived by then.
-   */
+  /** A round trip through the broker (round-trip.ts), on `<state topic>/sync`. */
   async sync(limitMs = SYNC_LIMIT_MS): Promise<void> {
     if (!this.connected) return;
-    const topic = `${this.#stateTopic}/sync`;
     const token = `${this.#clientId} ${++this.#syncs}`;
-    let echoed: () => void = () => {};
-    const back = new Promise<void>((resolve) => {
-      echoed = resolve;
-    });
-    const unsubscribe = await this.subscribe(topic, (_topic, payload) => {
-      if (payload.toString() === token) echoed();
-    });
-    try {
-      await this.publish(topic, token, { qos: this.#options.qos, retain: false });
-      await settleWithin(this.#ctx.clock, limitMs, back);
-    } finally {
-      await unsubscribe();
-    }
+    const how = { topic: `${this.#stateTopic}/sync`, token, qos: this.#options.qos, limitMs };
+    await roundTrip(this, this.#ctx.clock, how);
   }
 
   onConnect(listener: () => void): () => void {
@@ -194,24 +182,8 @@ export class MqttConnection implements MqttPort {
     }
   }
 
-  async subscribe(topicFilter: string, handler: MqttMessageHandler): Promise<() => Promise<void>> {
-    const isNew = this.#subscriptions.add(topicFilter, handler);
-    // The embedded broker (aedes) can complete a SUBSCRIBE before an UNSUBSCRIBE of the same filter sent
-    // earlier, which then removes it: wait for that UNSUBACK first (test/bridge/mqtt/connection.test.ts).
-    if (isNew) await this.#unsubscribing.get(topicFilter);
-    if (isNew && this.#client?.connected)
-      await this.#client.subscribeAsync(topicFilter, { qos: this.#options.qos });
-    return async () => {
-      const last = this.#subscriptions.remove(topicFilter, handler);
-      if (!last || !this.#client?.connected) return;
-      const acknowledged = this.#client.unsubscribeAsync(topicFilter).then(
-        () => undefined,
-        () => undefined,
-      );
-      this.#unsubscribing.set(topicFilter, acknowledged);
-      await acknowledged;
-      if (this.#unsubscribing.get(topicFilter) === acknowledged) this.#unsubscribing.delete(topicFilter);
-    };
+  subscribe(topicFilter: string, handler: MqttMessageHandler): Promise<() => Promise<void>> {
+    return this.#subscriptions.subscribe(topicFilter, handler);
   }
 
   get #stateTopic(): string {
@@ -226,9 +198,7 @@ export class MqttConnection implements MqttPort {
     client.on("error", (error) => this.#onError(client, error));
     client.on("close", () => this.#onClose(client));
     client.on("reconnect", () => this.#onReconnect(client));
-    client.on("message", (topic, payload, packet) =>
-      this.#subscriptions.dispatch(topic, payload, packet, this.#ctx.logger),
-    );
+    client.on("message", (topic, payload, packet) => this.#subscriptions.dispatch(topic, payload, packet));
   }
 
   #onConnect(client: MqttClient, rc: number): void {
@@ -250,11 +220,7 @@ export class MqttConnection implements MqttPort {
       queuedAt: this.#ctx.clock.now(),
     });
     this.#flushQueue(client);
-    for (const filter of this.#subscriptions.filters()) {
-      client.subscribe(filter, { qos: this.#options.qos }, (error) => {
-        if (error) this.#ctx.logger.warn(`MQTT subscribe to ${filter} failed: ${error.message}`);
-      });
-    }
+    this.#subscriptions.resubscribe(client);
     for (const resolve of this.#waiters.splice(0)) resolve();
     for (const listener of [...this.#connectListeners]) listener();
   }

@@ -1,9 +1,10 @@
 /**
- * The connection's own subscription table: filters survive a fallback client and a clean-session
- * reconnect (the connection re-subscribes every filter on each connect), and one broker message reaches
- * every matching handler once.
+ * The connection's subscriptions (connection.ts). SubscriptionTable: filters survive a fallback client and a
+ * clean-session reconnect, and one broker message reaches every matching handler once. BrokerSubscriptions:
+ * that table kept in step with the broker — SUBSCRIBE for a new filter, UNSUBSCRIBE for one left without a
+ * handler, every filter again on each connect.
  */
-import type { IPublishPacket } from "mqtt";
+import type { IPublishPacket, MqttClient } from "mqtt";
 import type { Logger } from "../../log/logger.js";
 import type { MqttMessageHandler, MqttMessageMeta } from "./port.js";
 import { topicMatches } from "./topics.js";
@@ -49,6 +50,53 @@ export class SubscriptionTable {
         }
       }
     }
+  }
+}
+
+export class BrokerSubscriptions {
+  readonly #table = new SubscriptionTable();
+  /** Filters whose UNSUBSCRIBE is not acknowledged yet (see subscribe()). */
+  readonly #unsubscribing = new Map<string, Promise<void>>();
+  readonly #deps: { client: () => MqttClient | undefined; qos: 0 | 1 | 2; logger: Logger };
+
+  /** `client`: the connection's current client (a fallback to MQTT 3.1.1 replaces it). */
+  constructor(deps: { client: () => MqttClient | undefined; qos: 0 | 1 | 2; logger: Logger }) {
+    this.#deps = deps;
+  }
+
+  /** MqttPort.subscribe: resolves once the broker acknowledged a new filter (at once while disconnected). */
+  async subscribe(topicFilter: string, handler: MqttMessageHandler): Promise<() => Promise<void>> {
+    const isNew = this.#table.add(topicFilter, handler);
+    // The embedded broker (aedes) can complete a SUBSCRIBE before an UNSUBSCRIBE of the same filter sent
+    // earlier, which then removes it: wait for that UNSUBACK first (test/bridge/mqtt/connection.test.ts).
+    if (isNew) await this.#unsubscribing.get(topicFilter);
+    const client = this.#deps.client();
+    if (isNew && client?.connected) await client.subscribeAsync(topicFilter, { qos: this.#deps.qos });
+    return async () => {
+      const last = this.#table.remove(topicFilter, handler);
+      const now = this.#deps.client();
+      if (!last || !now?.connected) return;
+      const acknowledged = now.unsubscribeAsync(topicFilter).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#unsubscribing.set(topicFilter, acknowledged);
+      await acknowledged;
+      if (this.#unsubscribing.get(topicFilter) === acknowledged) this.#unsubscribing.delete(topicFilter);
+    };
+  }
+
+  /** A new session (clean start): the broker knows none of them. */
+  resubscribe(client: MqttClient): void {
+    for (const filter of this.#table.filters()) {
+      client.subscribe(filter, { qos: this.#deps.qos }, (error) => {
+        if (error) this.#deps.logger.warn(`MQTT subscribe to ${filter} failed: ${error.message}`);
+      });
+    }
+  }
+
+  dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    this.#table.dispatch(topic, payload, packet, this.#deps.logger);
   }
 }
 
