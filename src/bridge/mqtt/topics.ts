@@ -59,12 +59,12 @@ export function bridgeInfoTopic(prefix: string, bridgeId: string): string {
   return `${prefix}/bridge/${bridgeId}/info`;
 }
 
-/** One bridge's own health report (link-health feature): one topic per bridge, so bridges never overwrite each other. */
+/** One bridge's health report (link-health feature): one topic per bridge, so they never overwrite each other. */
 export function bridgeHealthTopic(prefix: string, bridgeId: string): string {
   return `${prefix}/bridge/${bridgeId}/health`;
 }
 
-/** Where every bridge of 0.1.0 wrote its health (CHANGELOG.md): cleared on connect, else it stays retained forever. */
+/** Where every bridge of 0.1.0 wrote its health (CHANGELOG.md): cleared on connect, else it stays retained. */
 export function legacyBridgeHealthTopic(prefix: string): string {
   return `${prefix}/bridge/health`;
 }

@@ -10,10 +10,10 @@
  * - it reads the other bridges' state and info into the SiteView (the election: O(bridges) messages);
  * - only while elected (the bank publisher, or `bank: always`) it also reads every battery's availability
  *   and status (the remote bank members: B × N messages a second on a big site, which the other bridges
- *   must not pay), and with energy counters on their `energy/<field>` (for the bank energy total, published
- *   only when they change at their shown precision); after subscribing it waits for a round trip through the broker, so the retained
- *   statuses have arrived, before it publishes a bank (`site` role event); losing the election
- *   unsubscribes and forgets them;
+ *   must not pay), and with energy counters on their `energy/<field>` (the bank energy total; published
+ *   only when they change at their shown precision); after subscribing it waits for a round trip through
+ *   the broker, so the retained statuses have arrived, before it publishes a bank (`site` role event);
+ *   losing the election unsubscribes and forgets them;
  * - as the bank publisher, it marks a dead bridge's batteries `offline` (and clears their telemetry), so
  *   an MQTT 3.1.1 broker, which has no expiry, does not keep them live either;
  * - a battery id another bridge also publishes is reported (a warning line and the bridge health): a
