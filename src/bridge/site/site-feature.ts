@@ -10,8 +10,8 @@
  * - it reads the other bridges' state and info into the SiteView (the election: O(bridges) messages);
  * - only while elected (the bank publisher, or `bank: always`) it also reads every battery's availability
  *   and status (the remote bank members: B × N messages a second on a big site, which the other bridges
- *   must not pay), and with energy counters on their `energy/<field>` (the bank energy total; published
- *   only when they change at their shown precision); after subscribing it waits for a round trip through
+ *   must not pay), and with energy counters on and another bridge known their `energy/<field>` (the bank
+ *   energy total; a lone bridge would only get its own back); after subscribing it waits for a round trip through
  *   the broker, so the retained statuses have arrived, before it publishes a bank (`site` role event);
  *   losing the election unsubscribes and forgets them;
  * - as the bank publisher, it marks a dead bridge's batteries `offline` (and clears their telemetry), so
@@ -83,6 +83,8 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
   let remote: Array<() => Promise<void>> | undefined;
   /** Subscribing and unsubscribing in turn, so a quick loss and regain of the election cannot interleave. */
   let remoteWork: Promise<void> = Promise.resolve();
+  /** Every battery's energy counters, held while elected, with energy on, once another bridge is known. */
+  let remoteEnergy: (() => Promise<void>) | undefined;
   /** The subscriptions to this bridge's own batteries' statuses (collisions), held while `remote` is not. */
   let ownStatus: Array<() => Promise<void>> | undefined;
 
@@ -116,9 +118,9 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
         ...(await Promise.all([
           ctx.mqtt.subscribe(`${prefix}/battery/+/availability`, onAvailability),
           ctx.mqtt.subscribe(`${prefix}/battery/+/status`, onStatus),
-          ...(options.energy ? [ctx.mqtt.subscribe(`${prefix}/battery/+/energy/+`, onEnergy)] : []),
         ])),
       );
+      await followEnergy();
       // the retained availability and statuses arrive before this returns: only then is the site complete
       await ctx.mqtt.sync?.();
       // disconnected meanwhile, nothing came back: the reconnect's round trip completes it (onConnect)
@@ -131,9 +133,23 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
       // the own statuses subscribed again before the wildcard goes, so none is missed in between
       if (!stopping) await watchOwn();
       await Promise.all(held.map((off) => off()));
+      await followEnergy();
       view.forgetRemote();
-    }
+    } else await followEnergy(); // a bridge heard of for the first time while elected
+
     if (!stopping) announceRole();
+  };
+
+  /** Holds the energy subscription exactly while it is wanted (inside the election's sequence only). */
+  const followEnergy = async (): Promise<void> => {
+    const wanted = options.energy === true && remote !== undefined && view.knowsOtherBridges;
+    if (wanted && remoteEnergy === undefined)
+      remoteEnergy = await ctx.mqtt.subscribe(`${prefix}/battery/+/energy/+`, onEnergy);
+    else if (!wanted && remoteEnergy !== undefined) {
+      const off = remoteEnergy;
+      remoteEnergy = undefined;
+      await off();
+    }
   };
 
   /** The elected bridge says a dead bridge's batteries are offline: nothing it read stays live. */

@@ -167,6 +167,11 @@ export class SiteView {
     if (this.#remoteRead !== undefined) this.#remoteRead = false;
   }
 
+  /** Whether any other bridge of the site was ever heard of (its state or info), online or not. */
+  get knowsOtherBridges(): boolean {
+    return this.#bridges.size > 0;
+  }
+
   /** Whether another online bridge would publish the bank if this one stopped. */
   get successorOnline(): boolean {
     return [...this.#bridges.values()].some((b) => b.online && b.bank !== "off");

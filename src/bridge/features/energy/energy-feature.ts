@@ -77,7 +77,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   /** The bank total's own helper: forgotten as a whole when another bridge may have written it. */
   const bankTopics = new RetainedTopics({ ...ctx, logger: log }, { qos: options.qos });
   const bankBase = `${options.prefix}/bank`;
-  const unsubscribers: Array<() => void | Promise<void>> = [];
+  const unsubscribers: Array<() => void> = [];
   let timer: TimerHandle | undefined;
   let dirty = false;
   let running = false;
@@ -110,6 +110,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   const publishBank = (members: Tracked[] = visible()): void => {
     // the bank's: only its publisher's, once it has read the site (docs/mqtt.md "Several bridges on one site")
     if (!ctx.state.bank.publisher) return;
+    watchBankTotal();
     if (members.length === 0 && ctx.state.site.remoteEnergy().size === 0) return;
     publishCounters(bankTopics, bankBase, bankTotal(members));
   };
@@ -117,6 +118,16 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   /** A bank total this bridge did not send (another bridge's): the next bank window sends it again. */
   const onBankTotal = (topic: string, payload: Buffer): void => {
     if (ctx.state.bank.publisher && bankTopics.lastSent(topic) !== payload.toString()) bankTopics.forget();
+  };
+  /** Four topics, written once per bank window: watched once another bridge is known (alone: only echoes). */
+  let watching: Promise<() => Promise<void>> | undefined;
+  const watchBankTotal = (): void => {
+    if (watching !== undefined || !running || !ctx.state.site.knowsOtherBridges) return;
+    watching = ctx.mqtt.subscribe(`${bankBase}/energy/+`, onBankTotal).catch((error: unknown) => {
+      log.warn(`cannot subscribe to ${bankBase}/energy/+: ${String(error)}`);
+      watching = undefined; // the next bank window tries again
+      return async () => {};
+    });
   };
   const publishAll = (): void => {
     const members = visible();
@@ -192,8 +203,6 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
           bankTopics.forget();
           publishAll();
         }),
-        // O(1): four topics, written once per bank window by the publisher alone
-        await ctx.mqtt.subscribe(`${bankBase}/energy/+`, onBankTotal),
       );
       running = true;
       publishAll();
@@ -203,7 +212,10 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
       running = false;
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       timer = undefined;
-      for (const off of unsubscribers.splice(0)) await off();
+      for (const off of unsubscribers.splice(0)) off();
+      const watched = watching;
+      watching = undefined;
+      if (watched !== undefined) await (await watched)();
       await save();
     },
   };

@@ -112,6 +112,23 @@ describe("the bank energy total on a site of two bridges", () => {
     expect(bankEnergy()).toMatchObject({ charged_ah: "1", discharged_ah: "4" });
   });
 
+  it("a lone bridge does not read energy counters back: only once another bridge is known", async () => {
+    const a = await bridge("a", ["a1"]);
+    const energyFilters = () => a.mqtt.subscriptions.filter((f) => f.includes("/energy/"));
+    a.read(battery("a1", 100));
+    a.clock.tick(WINDOW_MS);
+    await a.idle();
+    expect(bankEnergy()).toMatchObject({ charged_ah: "0" }); // it publishes the total, of its own batteries
+    expect(energyFilters()).toEqual([]); // every counter and total here is its own: nothing to read
+    await bridge("b", ["b1"]);
+    await a.idle();
+    expect(energyFilters()).toEqual(["accusolar/battery/+/energy/+"]);
+    a.read(battery("a1", 100));
+    a.clock.tick(WINDOW_MS);
+    await a.idle();
+    expect(energyFilters().toSorted()).toEqual(["accusolar/bank/energy/+", "accusolar/battery/+/energy/+"]);
+  });
+
   it("replaces, at its next window, a total another bridge wrote (two bridges elected for a moment)", async () => {
     const a = await bridge("a", ["a1"]);
     const b = await bridge("b", ["b1"]);
