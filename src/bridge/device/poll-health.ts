@@ -3,12 +3,13 @@
  * the battery first reads or reads again, one warning per back-off step while it fails (not one per poll),
  * and nothing above debug when our own BLE adapter is away (its supervisor logs that, once).
  */
-import { BmsError, failureCause } from "../../errors.js";
+import { type BmsError, failureCause } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { doublingDelayMs } from "../../util/backoff.js";
 import { formatSeconds } from "./battery-availability.js";
 
-type Health = "starting" | "ok" | "failing";
+/** undefined: neither read nor failed yet. */
+type Health = "ok" | "failing" | undefined;
 
 export interface PollHealthOptions {
   intervalMs: number;
@@ -23,14 +24,14 @@ export interface PollHealthOptions {
  * Our own adapter is away, not the battery: its supervisor logs that once and reopens it, so the battery
  * neither logs each failure nor backs off (it must be read again within an interval of the adapter's return).
  */
-export function isAdapterProblem(error: BmsError | undefined): boolean {
-  return failureCause(error ?? new BmsError("IO", "")).cause === "adapter_lost";
+function isAdapterProblem(error: BmsError): boolean {
+  return failureCause(error).cause === "adapter_lost";
 }
 
 export class PollHealth {
   readonly #log: Logger;
   readonly #options: PollHealthOptions;
-  #health: Health = "starting";
+  #health: Health;
   #failures = 0;
   /** Back-off steps: the battery's own failures since its last reading or its adapter's last absence. */
   #backoffSteps = 0;
@@ -55,16 +56,19 @@ export class PollHealth {
   /** How long to wait before the next poll: the interval, or the back-off after failures. */
   nextDelayMs(): number {
     const { intervalMs, backoffMaxMs } = this.#options;
+    // Stryker disable next-line ConditionalExpression: equivalent: doublingDelayMs (src/util/backoff.ts) of 0 steps is the interval too
     if (this.#backoffSteps === 0) return intervalMs;
     return doublingDelayMs(this.#backoffSteps, intervalMs, Math.max(intervalMs, backoffMaxMs));
   }
 
   succeeded(model: string | undefined): void {
     const name = this.#options.name();
-    if (this.#health === "failing") {
-      this.#log.info(`${name}: reading again after ${this.#failures} failed attempt(s)`);
-    } else if (this.#health === "starting") {
-      this.#log.info(`${name}: connected${model ? ` (${model})` : ""}`);
+    if (this.#health !== "ok") {
+      this.#log.info(
+        this.#health === "failing"
+          ? `${name}: reading again after ${this.#failures} failed attempt(s)`
+          : `${name}: connected${model ? ` (${model})` : ""}`,
+      );
     }
     this.#health = "ok";
     this.#failures = 0;
