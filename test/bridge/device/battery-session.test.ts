@@ -1,88 +1,14 @@
 /**
- * One battery's session on the manual clock: what it emits and when, back-off, stale links, going offline
- * on time, and that nothing outlives close(). The scripted BMS answers at once (a microtask); silence is
- * a reply that never comes, so only the clock ends a request.
+ * One battery's session on the manual clock (session-rig.ts): what it emits and when, back-off, stale
+ * links, going offline on time, and that nothing outlives close(). battery-session-link.test.ts and
+ * battery-session-stop.test.ts cover the link, the model and the poll outcomes, and stopping.
  */
 import { describe, expect, it } from "vitest";
-import { BatterySession } from "../../../src/bridge/device/battery-session.js";
-import { EventBus } from "../../../src/bridge/event-bus.js";
 import type { BatteryReading } from "../../../src/bridge/types.js";
-import { loadConfig } from "../../../src/config/load.js";
 import { BmsError } from "../../../src/errors.js";
-import { createMemoryLogger } from "../../../src/log/logger.js";
 import { encodeResponse } from "../../../src/protocol/frame.js";
-import { DEFAULT_MODEL, healthyReply, ManualClock, ScriptedBms } from "../../../src/testing/index.js";
-import type { BatteryLinkOpener } from "../../../src/transport/open-link.js";
-
-const INTERVAL_MS = 10_000;
-
-function rig() {
-  const config = loadConfig({
-    file: {
-      path: "session.json",
-      text: JSON.stringify({
-        batteries: [{ address: "memory:one" }],
-        bridge: {
-          poll_interval: INTERVAL_MS / 1000,
-          request_timeout: 1,
-          request_attempts: 1,
-          stale_after_polls: 2,
-          offline_after_polls: 3,
-          backoff_max: 60,
-        },
-      }),
-    },
-    randomHex: () => "00",
-  });
-  const clock = new ManualClock(Date.UTC(2026, 1, 22, 13, 0, 0));
-  const logger = createMemoryLogger();
-  const bus = new EventBus();
-  const events: string[] = [];
-  const readings: BatteryReading[] = [];
-  bus.on("deviceInfo", () => events.push("deviceInfo"));
-  bus.on("availability", (a) => events.push(`${a.state}: ${a.reason}`));
-  bus.on("reading", (r) => {
-    events.push(`reading ${r.seq}`);
-    readings.push(r);
-  });
-  const bms = new ScriptedBms("memory:one");
-  let silent = false;
-  bms.responder = (request) => (silent ? undefined : healthyReply(request));
-  /** Set: every open fails with it at once (a supervised adapter that is away fails fast like this). */
-  let openError: BmsError | undefined;
-  const links: BatteryLinkOpener = {
-    open: async () => {
-      if (openError) throw openError;
-      return bms.connect();
-    },
-    close: async () => {},
-    adapterHealth: () => [],
-  };
-  const battery = config.batteries[0];
-  if (!battery) throw new Error("one battery expected");
-  const session = new BatterySession(battery, { clock, logger, bus, links, polling: config.bridge });
-  /** Runs one poll, moving the clock in 100 ms steps while it waits for replies that may never come. */
-  const poll = async (keepConnected = true, signal?: AbortSignal): Promise<boolean> => {
-    let done: boolean | undefined;
-    void session.poll({ keepConnected, ...(signal && { signal }) }).then((ok) => {
-      done = ok;
-    });
-    for (let waited = 0; done === undefined; waited += 100) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (done === undefined) clock.tick(100);
-      if (waited > 60_000) throw new Error("poll never finished");
-    }
-    return done;
-  };
-  const setSilent = (value: boolean) => {
-    silent = value;
-  };
-  const setOpenError = (error: BmsError | undefined) => {
-    openError = error;
-  };
-  const warnings = () => logger.records.filter((r) => r.level === "warn").map((r) => r.message);
-  return { clock, logger, bms, session, events, readings, poll, setSilent, setOpenError, warnings };
-}
+import { DEFAULT_MODEL, healthyReply } from "../../../src/testing/index.js";
+import { INTERVAL_MS, rig } from "./session-rig.js";
 
 describe("BatterySession", () => {
   it("says online, then hands over the reading with its model; later readings alone", async () => {
