@@ -107,7 +107,7 @@ export class BatterySession {
     this.#reconnected = false;
     // stopping cancels a read in progress at once (not after its timeouts); the link closes below, in turn
     const onAbort = (): void => this.#client?.dispose();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    options.signal?.addEventListener("abort", onAbort); // removed below; a signal aborts once
     try {
       const client = await this.#connect(options.signal);
       await this.#readModelOnce(client, options.keepConnected);
@@ -162,7 +162,7 @@ export class BatterySession {
 
   async #connect(signal: AbortSignal | undefined): Promise<BmsClient> {
     if (this.#client && this.#link?.isOpen) return this.#client;
-    await this.#disconnect(this.#link !== undefined); // a kept link that died between polls
+    await this.#disconnect(true); // a kept link that died between polls (without one, nothing is lost)
     const polling = this.#ctx.polling;
     const link = await this.#ctx.links.open(this.battery, {
       timeoutMs: polling.connectTimeoutMs,
