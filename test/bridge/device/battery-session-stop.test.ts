@@ -148,6 +148,18 @@ describe("BatterySession withClient", () => {
     expect(r.outcomes.map((o) => o.reconnected)).toEqual([false, true]);
   });
 
+  it("closes a link that close() overtook while it was opening", async () => {
+    const r = rig();
+    const release = r.holdOpens();
+    const work = r.session.withClient(async () => "done", { keepConnected: true });
+    await settle();
+    const closed = r.session.close();
+    release();
+    expect(await work).toBe("done");
+    await closed;
+    expect(r.bms.link?.isOpen).toBe(false);
+  });
+
   it("refuses once the session is closed, naming the battery", async () => {
     const r = rig();
     await r.session.close();
