@@ -3,6 +3,7 @@
  * the model read once per connection, the device facts it announces, and the stale link it drops.
  */
 import { describe, expect, it } from "vitest";
+import { BmsError } from "../../../src/errors.js";
 import { encodeResponse } from "../../../src/protocol/frame.js";
 import { encodeBasicInfo } from "../../../src/protocol/registers/basic-info.js";
 import { encodeHardwareVersion } from "../../../src/protocol/registers/hardware-version.js";
@@ -167,10 +168,27 @@ describe("BatterySession stale link", () => {
     const r = rig();
     await r.poll(false);
     r.setSilent(true);
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 2; i++) {
+      r.clock.tick(INTERVAL_MS);
+      await r.poll(false);
+    }
+    r.setOpenError(new BmsError("DEVICE_NOT_FOUND", "A5:C2:37:00:00:01 not advertising"));
+    for (let i = 0; i < 3; i++) {
       r.clock.tick(INTERVAL_MS);
       await r.poll(false);
     }
     expect(r.messages().filter((m) => m.includes("reconnecting"))).toEqual([]);
+  });
+
+  it("says so at info level for a battery that has not read once, and counts the new link as a reconnect", async () => {
+    const r = rig();
+    r.setSilent(true);
+    await r.poll(); // 0x05 and 0x03 time out: 2 s
+    r.clock.tick(2 * INTERVAL_MS);
+    await r.poll();
+    expect(r.messages().filter((m) => m.includes("reconnecting"))).toEqual([
+      "info Battery 1 (memory:one): no valid reading for 22 s, reconnecting",
+    ]);
+    expect(r.outcomes.map((o) => o.reconnected)).toEqual([false, true]);
   });
 });

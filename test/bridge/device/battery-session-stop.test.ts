@@ -95,6 +95,24 @@ describe("BatterySession stopping", () => {
     expect(r.bms.link?.isOpen).toBe(false);
   });
 
+  it("leaves the stop signal as it found it: a later abort touches no later poll, and no listeners pile up", async () => {
+    const r = rig();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const stop = new AbortController(); // Node warns on stderr at more than 10 listeners
+      for (let i = 0; i < 12; i++) expect(await r.poll(true, stop.signal)).toBe(true);
+      stop.abort();
+      expect(await r.poll(true)).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).toEqual([]);
+    expect(r.bms.links).toHaveLength(1);
+  });
+
   it("closes a link that close() overtook while it was opening", async () => {
     const r = rig();
     const release = r.holdOpens();

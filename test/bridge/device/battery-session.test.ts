@@ -103,6 +103,16 @@ describe("BatterySession", () => {
     expect(r.events.at(-1)).toMatch(/^offline: no valid reading for 30 s: no reply \(.*no reply to 0x03/);
   });
 
+  it("names the last error when it goes offline without having read once", async () => {
+    const r = rig();
+    r.setSilent(true);
+    await r.poll();
+    r.clock.tick(3 * INTERVAL_MS);
+    expect(r.events).toEqual([
+      "offline: no valid reading for 30 s: no reply (memory:one: no reply to 0x03 within 1000 ms)",
+    ]);
+  });
+
   it("leaves no timer behind after close(): it never goes offline later", async () => {
     const r = rig();
     await r.poll();
