@@ -48,10 +48,11 @@ export class BatterySession {
   #link: Link | undefined;
   #client: BmsClient | undefined;
   #model: string | undefined;
-  #modelReadOnLink = false;
+  /** The link 0x05 was last asked on (once per connection). */
+  #modelAskedOn: Link | undefined;
   #linkOpenedAt = 0;
   #staleLogged = false;
-  #deviceInfoKey = "";
+  #deviceInfoKey: string | undefined;
   #seq = 0;
   readonly #health: PollHealth;
   #lastValidAt: number;
@@ -59,6 +60,7 @@ export class BatterySession {
   #closed = false;
   /** The link was lost (died, or dropped as stale): the next open is a reconnect. */
   #linkLost = false;
+  // Stryker disable next-line BooleanLiteral: equivalent: poll() sets it before anything reads it
   #reconnected = false;
 
   constructor(battery: BatteryConfig, ctx: SessionContext) {
@@ -161,7 +163,7 @@ export class BatterySession {
   }
 
   async #connect(signal: AbortSignal | undefined): Promise<BmsClient> {
-    if (this.#client && this.#link?.isOpen) return this.#client;
+    if (this.#link?.isOpen && this.#client) return this.#client;
     await this.#disconnect(true); // a kept link that died between polls (without one, nothing is lost)
     const polling = this.#ctx.polling;
     const link = await this.#ctx.links.open(this.battery, {
@@ -178,7 +180,6 @@ export class BatterySession {
         maxTimeoutMs: polling.requestTimeoutMs * 4,
       },
     );
-    this.#modelReadOnLink = false;
     this.#linkOpenedAt = this.#ctx.clock.now();
     this.#reconnected = this.#linkLost;
     this.#linkLost = false;
@@ -198,8 +199,8 @@ export class BatterySession {
 
   /** 0x05 once per connection; a BMS that refuses or ignores it simply has no model. */
   async #readModelOnce(client: BmsClient, keepConnected: boolean): Promise<void> {
-    if (this.#modelReadOnLink || (!keepConnected && this.#model !== undefined)) return;
-    this.#modelReadOnLink = true;
+    if (this.#modelAskedOn === this.#link || (!keepConnected && this.#model !== undefined)) return;
+    this.#modelAskedOn = this.#link;
     try {
       this.#model = await client.readModel();
     } catch (error) {
@@ -248,7 +249,7 @@ export class BatterySession {
 
   /** deviceInfo only when the model or firmware version changed (not on every rotation connect). */
   #emitDeviceInfo(softwareVersionRaw: number): void {
-    const key = `${this.#model ?? ""}|${softwareVersionRaw}`;
+    const key = JSON.stringify([this.#model, softwareVersionRaw]); // no model ≠ an empty one
     if (key === this.#deviceInfoKey) return;
     this.#deviceInfoKey = key;
     this.#ctx.bus.emit("deviceInfo", {
