@@ -118,6 +118,22 @@ describe("BatterySession link", () => {
       "DP04S007L4S100A",
     ]);
   });
+
+  it("announces an empty model text as a change from none", async () => {
+    const r = rig();
+    r.bms.responder = (request) => (request.register === 0x05 ? refused(5) : healthyReply(request));
+    await r.poll();
+    r.bms.responder = (request) =>
+      request.register === 0x05
+        ? [encodeResponse(5, 0, encodeHardwareVersion({ text: "" }))]
+        : healthyReply(request);
+    r.bms.link?.drop();
+    await r.poll();
+    expect(r.deviceInfo).toStrictEqual([
+      { batteryId: "1", address: "memory:one", softwareVersionRaw: 0x10 },
+      { batteryId: "1", address: "memory:one", model: "", softwareVersionRaw: 0x10 },
+    ]);
+  });
 });
 
 describe("BatterySession stale link", () => {
