@@ -88,13 +88,15 @@ export class Poller {
    * Rejects with DEVICE_NOT_FOUND for an unknown battery and CANCELED when the poller stops first.
    */
   runExclusive<T>(batteryId: string, operation: (access: ExclusiveAccess) => Promise<T>): Promise<T> {
-    const group = this.#groups.find((g) => g.slots.some((s) => s.session.battery.id === batteryId));
-    const slot = group?.slots.find((s) => s.session.battery.id === batteryId);
-    if (!group || !slot) {
+    const found = this.#groups
+      .flatMap((group) => group.slots.map((slot) => ({ group, slot })))
+      .find(({ slot }) => slot.session.battery.id === batteryId);
+    if (!found) {
       return Promise.reject(
         new BmsError("DEVICE_NOT_FOUND", `no configured battery "${batteryId}"`, { batteryId }),
       );
     }
+    const { group, slot } = found;
     if (this.#abort.signal.aborted) return Promise.reject(stoppedError());
     return new Promise<T>((resolve, reject) => {
       group.tasks.push(async () => {
@@ -175,7 +177,7 @@ export class Poller {
    * as one ends (a busy mirror central) waits behind a poll that fell due, so polling is never starved.
    */
   async #runTasks(group: Group): Promise<void> {
-    if (group.wake.signal.aborted) group.wake = new AbortController();
+    group.wake = new AbortController(); // for the next sleep (the last one may have been woken)
     for (const task of group.tasks.splice(0)) await task();
   }
 
