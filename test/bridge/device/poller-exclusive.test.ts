@@ -80,6 +80,28 @@ describe("Poller runExclusive", () => {
     expect(ran).toBe(0);
   });
 
+  it("stops at once while the loops sleep", async () => {
+    const r = rig({ addresses: ["memory:one", ...macs] });
+    r.poller.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    const at = Date.now();
+    await r.poller.stop(); // resolves without the fake clock moving
+    expect(Date.now()).toBe(at);
+    expect(r.readings).toHaveLength(3);
+  });
+
+  it("gives the max_connections kept links to batteries that keep theirs, not to one set to disconnect", async () => {
+    const r = rig({
+      addresses: [],
+      batteries: [{ address: macs[0], disconnect_between_polls: true }, { address: macs[1] }],
+      bridge: { max_connections: 1 },
+    });
+    r.poller.start();
+    await vi.advanceTimersByTimeAsync(10_001);
+    await stop(r.poller);
+    expect(macs.map((mac) => r.bmsFor(mac).links.length)).toEqual([3, 1]);
+  });
+
   it("starts one loop per group however often start() is called", async () => {
     const r = rig({ addresses: ["memory:one"] });
     r.poller.start();
