@@ -71,11 +71,6 @@ export class Poller {
     setMaxListeners(2 * this.#groups.length + 10, this.#abort.signal);
   }
 
-  /** Sessions by battery id (diagnostics, tests). */
-  get sessions(): BatterySession[] {
-    return this.#groups.flatMap((group) => group.slots.map((slot) => slot.session));
-  }
-
   /** Group keys with their battery ids, in config order. */
   get groups(): Array<{ key: string; batteryIds: string[] }> {
     return this.#groups.map((g) => ({ key: g.key, batteryIds: g.slots.map((s) => s.session.battery.id) }));
@@ -163,8 +158,7 @@ export class Poller {
         try {
           await sleep(this.#ctx.clock, waitMs, [signal, group.wake.signal]);
         } catch {
-          if (signal.aborted) return;
-          continue; // woken for a task
+          continue; // woken for a task, or stopping (the loop's condition ends it)
         }
       }
       await slot.session.poll({ keepConnected: slot.keepConnected, signal });
