@@ -26,7 +26,7 @@ import { REGISTER } from "../../protocol/registers/index.js";
 import { describeStatus } from "../../protocol/status.js";
 import type { AssemblerItem, Decoded, RequestFrame, ResponseFrame } from "../../protocol/types.js";
 import type { Link } from "../../transport/types.js";
-import type { Clock, TimerHandle } from "../../util/clock.js";
+import type { Clock } from "../../util/clock.js";
 
 export interface ClientOptions {
   /** Reply timeout of the first attempt (ms). */
@@ -202,26 +202,9 @@ export class BmsClient {
     // Bytes of an abandoned earlier reply must not be glued to this one (docs/background.md §7 bug 12).
     this.#assembler.reset();
     return new Promise<ResponseFrame>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
-      const settle = (): void => {
-        if (timer !== undefined) this.#ctx.clock.clearTimeout(timer);
-        this.#pending = undefined;
-      };
-      this.#pending = {
-        register,
-        acceptErrorReply,
-        resolve: (frame) => {
-          settle();
-          resolve(frame);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-      };
-      const pending = this.#pending;
       const invalidBefore = this.dropped.invalid;
-      timer = this.#ctx.clock.setTimeout(() => {
+      // the timer is set before anything can settle the request: replies and write errors come later
+      const timer = this.#ctx.clock.setTimeout(() => {
         this.timeouts++;
         // bytes came but none made a valid frame: a garbled reply, not a silent battery
         const bad = this.dropped.invalid - invalidBefore;
@@ -240,6 +223,23 @@ export class BmsClient {
               ),
         );
       }, timeoutMs);
+      const settle = (): void => {
+        this.#ctx.clock.clearTimeout(timer);
+        this.#pending = undefined;
+      };
+      const pending: Pending = {
+        register,
+        acceptErrorReply,
+        resolve: (frame) => {
+          settle();
+          resolve(frame);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      this.#pending = pending;
       this.#link.write(request).catch((error: unknown) => {
         pending.reject(isBmsError(error) ? error : new BmsError("DISCONNECTED", String(error)));
       });
