@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   availabilityTopic,
   batteryTopic,
+  bridgeInfoTopic,
   bridgeStateTopic,
   systemHealthTopic,
+  topicMatches,
   validateBatteryId,
   validateTopicPrefix,
 } from "../../../src/bridge/mqtt/topics.js";
@@ -15,15 +17,31 @@ describe("topic contract", () => {
     expect(batteryTopic("accusolar", "2", "cells")).toBe("accusolar/battery/2/cells");
     expect(systemHealthTopic("accusolar")).toBe("accusolar/system/health");
     expect(bridgeStateTopic("home/solar")).toBe("home/solar/bridge/state");
+    expect(bridgeStateTopic("home/solar", "shed")).toBe("home/solar/bridge/shed/state");
+    expect(bridgeInfoTopic("home/solar", "shed")).toBe("home/solar/bridge/shed/info");
     expect(availabilityTopic("accusolar", "shed")).toBe("accusolar/battery/shed/availability");
   });
 
-  it.each(["", "a/b", "+", "x#", "voltage", "status", "my battery"])("rejects the battery id %j", (id) => {
-    expect(() => validateBatteryId(id)).toThrow(expect.objectContaining({ code: "CONFIG_INVALID" }));
+  it.each(["", "a/b", "+", "x#", "voltage", "status", "health", "availability", "my battery", "tab\t"])(
+    "rejects the battery id %j",
+    (id) => {
+      expect(() => validateBatteryId(id)).toThrow(
+        expect.objectContaining({ code: "CONFIG_INVALID", context: { batteryId: id } }),
+      );
+    },
+  );
+
+  it("says which battery id is wrong, what to use and which names are taken", () => {
+    expect(() => validateBatteryId("cells")).toThrow(
+      'battery id "cells" cannot be used in MQTT topics: use letters, digits, "-" or "_" and not one of ' +
+        "voltage, current, soc, power, temperature, cycles, capacity_remain, capacity_full, cells, status, " +
+        "health, availability",
+    );
   });
 
   it("accepts ordinary ids", () => {
     expect(() => validateBatteryId("shed-1")).not.toThrow();
+    expect(() => validateBatteryId("Garage_2")).not.toThrow();
   });
 
   it.each(["", "a/+", "#", "/accusolar", "accusolar/", "a//b"])("rejects the prefix %j", (prefix) => {
@@ -34,5 +52,34 @@ describe("topic contract", () => {
       caught = error;
     }
     expect(isBmsError(caught, "CONFIG_INVALID")).toBe(true);
+    expect(caught).toMatchObject({
+      message: `MQTT topic prefix "${prefix}" is invalid: no "+", "#", empty levels or leading/trailing "/"`,
+      context: { prefix },
+    });
+  });
+
+  it.each(["accusolar", "home/solar/bms"])("accepts the prefix %j", (prefix) => {
+    expect(() => validateTopicPrefix(prefix)).not.toThrow();
+  });
+});
+
+describe("topic filters ([MQTT-4.7.1])", () => {
+  it.each([
+    ["a/b", "a/b", true],
+    ["a/b", "a/c", false],
+    ["a/b", "a/b/c", false],
+    ["a/b/c", "a/b", false],
+    ["a/+", "a/b", true],
+    ["a/+", "a/b/c", false],
+    ["a/+", "a", false],
+    ["+/b", "a/b", true],
+    ["a/#", "a/b/c", true],
+    ["a/#", "a", true],
+    ["#", "a/b", true],
+    ["a/+/#", "a", false],
+    ["a/+/#", "a/b", true],
+    ["b/#", "a/b", false],
+  ])("%j matches %j: %s", (filter, topic, matches) => {
+    expect(topicMatches(filter, topic)).toBe(matches);
   });
 });
