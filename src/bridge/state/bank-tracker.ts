@@ -43,7 +43,6 @@ export class BankTracker {
   #window: Coalescer;
   #windowMsUsed = 0;
   readonly #off: Array<() => void> = [];
-  #latest: BankUpdate | undefined;
 
   constructor(
     ctx: { bus: EventBus; clock: Clock; store: BatteryStore; site: SiteView },
@@ -95,11 +94,6 @@ export class BankTracker {
     if (this.publisher) this.#publish();
   }
 
-  /** The last computation (undefined before the first). */
-  get latest(): BankUpdate | undefined {
-    return this.#latest;
-  }
-
   /** True while a window is open (a bank computation is due). */
   get pending(): boolean {
     return this.#window.pending;
@@ -143,7 +137,8 @@ export class BankTracker {
     const members = this.#store.onlineMembers(accept);
     for (const [id, member] of this.#site.remoteMembers()) if (!members.has(id)) members.set(id, member);
     const known = [...this.#store.all().map((s) => s.batteryId), ...this.#site.remoteIds()];
-    const configured = Math.max(this.siteSize, known.length);
+    // = siteSize: the store holds every configured battery (battery-store.ts), so it lists them all
+    const configured = known.length;
     const bank = computeBank(members, {
       configured,
       idleCurrentA: this.#options.idleCurrentA ?? DEFAULT_IDLE_CURRENT_A,
@@ -153,7 +148,6 @@ export class BankTracker {
   }
 
   #publish(): void {
-    this.#latest = this.compute();
-    this.#bus.emit("bank", this.#latest);
+    this.#bus.emit("bank", this.compute());
   }
 }

@@ -169,14 +169,18 @@ function worstMember(views: MemberView[]): Bank["worstHealth"] {
   return worst;
 }
 
+/** The first pack of the widest spread; a pack without cell statistics only when none has any. */
 function widestSpread(views: MemberView[]): MemberView | undefined {
-  let widest: MemberView | undefined;
+  let widest = views[0];
+  let widestMv = -1;
   for (const view of views) {
-    const spread = view.values.cellStats?.spreadMv;
-    if (spread === undefined) continue;
-    if (widest === undefined || spread > (widest.values.cellStats?.spreadMv ?? -1)) widest = view;
+    const spread = view.values.cellStats?.spreadMv ?? -1;
+    if (spread > widestMv) {
+      widest = view;
+      widestMv = spread;
+    }
   }
-  return widest ?? views[0];
+  return widest;
 }
 
 function largest(views: MemberView[], of: (view: MemberView) => number): Deviation {

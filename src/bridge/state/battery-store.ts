@@ -89,8 +89,8 @@ export class BatteryStore {
     entry.address = reading.address;
     if (reading.model !== undefined) entry.model = reading.model;
     entry.softwareVersionRaw = reading.basic.softwareVersionRaw;
-    entry.reading =
-      entry.model !== undefined && reading.model === undefined ? { ...reading, model: entry.model } : reading;
+    // a reading taken before the model was read (0x05) carries the model known since; else it is kept as is
+    entry.reading = entry.model === undefined ? reading : { ...reading, model: entry.model };
     entry.values = valuesFromReading(reading);
     // a reading is proof of life, whatever order a caller emitted the events in
     entry.availability = "online";

@@ -34,7 +34,9 @@ export function createBridgeState(
   options: BridgeStateOptions,
 ): BridgeState {
   const store = new BatteryStore(ctx.bus, options.batteryIds);
-  const site = new SiteView(options.bridgeId ?? "local", options.bank ?? "auto", options.batteryIds);
+  // Stryker disable next-line StringLiteral: SiteView treats every mode but "off" and "always" as "auto" (site-view.ts `bankPublisher`), and nothing else reads it
+  const bankMode = options.bank ?? "auto";
+  const site = new SiteView(options.bridgeId ?? "local", bankMode, options.batteryIds);
   const bank = new BankTracker({ ...ctx, store, site }, { windowMs: options.bankWindowMs });
   return { store, bank, site };
 }

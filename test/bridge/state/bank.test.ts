@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { computeBank } from "../../../src/bridge/state/bank.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type Bank, computeBank } from "../../../src/bridge/state/bank.js";
 import { valuesFromReading } from "../../../src/bridge/state/battery-values.js";
 import { bankMembers, makeReading, threeBatteries } from "../../support/readings.js";
 
@@ -8,12 +8,18 @@ const T = Date.UTC(2026, 1, 22, 13, 5, 57);
 const members = bankMembers;
 
 describe("the bank of batteries in parallel", () => {
-  const bank = computeBank(threeBatteries(T, 1000), { configured: 4 });
+  // computed in each test, not once at collection: a mutant is only active while tests run
+  let bank: Bank | undefined;
+  beforeEach(() => {
+    bank = computeBank(threeBatteries(T, 1000), { configured: 4 });
+  });
 
   it("says which batteries counted, how many are configured, and the newest reading time", () => {
     expect(bank?.batteryIds).toEqual(["1", "2", "3"]);
     expect(bank?.configured).toBe(4);
+    expect(bank?.offline).toEqual([]);
     expect(bank?.time).toBe(T + 1000);
+    expect(computeBank(threeBatteries(T, 1000), { configured: 4, offline: ["4"] })?.offline).toEqual(["4"]);
   });
 
   it("sums current, power, remaining, nominal and full-charge capacity", () => {
@@ -121,6 +127,43 @@ describe("the bank of batteries in parallel", () => {
     expect(b?.cellMin).toEqual({ batteryId: "1", cell: 1, mv: 3300 });
     expect(b?.values.cellsMv).toContain(0);
     expect(b?.worstHealth?.health).toBe("Normal");
+  });
+
+  it("names the first of equal deviations, and the first pack of equal widest spreads for the plain cells", () => {
+    const b = computeBank(
+      members(
+        { batteryId: "1", time: T, socPct: 40, cellsMv: [3300, 3310] },
+        { batteryId: "2", time: T, socPct: 60, cellsMv: [3300, 3320] },
+        { batteryId: "3", time: T, socPct: 50, cellsMv: [3310, 3330] },
+      ),
+      { configured: 3 },
+    );
+    expect(b?.socDeviation).toEqual({ max: 10, batteryId: "1" });
+    expect(b?.spreadPack?.batteryId).toBe("2");
+  });
+
+  it("leaves a battery whose cells all read 0 mV out of the health and the widest spread", () => {
+    const b = computeBank(
+      members(
+        { batteryId: "1", time: T, cellsMv: [0, 0, 0, 0] },
+        { batteryId: "2", time: T, cellsMv: [3300, 3300, 3300, 3300] },
+      ),
+      { configured: 2 },
+    );
+    expect(b?.worstHealth).toEqual({ health: "Normal", batteryId: "2" });
+    expect(b?.values.health).toBe("Normal");
+    // battery 2's spread is 0 mV, still wider than no statistics at all
+    expect(b?.spreadPack?.batteryId).toBe("2");
+  });
+
+  it("has no cell extremes, health or widest pack other than the first when no cell reads above 0 mV", () => {
+    const b = computeBank(
+      members({ batteryId: "1", time: T, cellsMv: [0, 0] }, { batteryId: "2", time: T, cellsMv: [0] }),
+      { configured: 2 },
+    );
+    expect(b).toMatchObject({ cellMin: undefined, cellMax: undefined, worstHealth: undefined });
+    expect(b?.values.health).toBeUndefined();
+    expect(b?.spreadPack?.batteryId).toBe("1");
   });
 
   it("is undefined when no battery counts", () => {

@@ -35,18 +35,27 @@ describe("link stats", () => {
     expect(health.last_valid_at).toBe(new Date(T0 + 174_000).toISOString());
   });
 
+  it("lets the oldest successes leave the window as failures come in", () => {
+    const stats = new LinkStats();
+    for (let i = 0; i < 100; i++) stats.record(ok(i));
+    for (let i = 100; i < 140; i++) stats.record(failed(i));
+    expect(stats.health()).toMatchObject({ polls: 100, quality_pct: 60, reads_ok: 100, reads_failed: 40 });
+  });
+
   it("keeps the last error with its cause, the reconnects and the latest RSSI", () => {
     const stats = new LinkStats();
     stats.record(ok(0, { rssi: -70 }));
     stats.record(failed(1));
     stats.record(ok(2, { reconnected: true }));
     stats.record(ok(3, { rssi: -64, reconnected: true }));
+    // a poll that measured no RSSI keeps the last one known
+    stats.record(ok(4));
     expect(stats.health()).toEqual({
       rssi: -64,
       rssi_at: new Date(T0 + 3000).toISOString(),
-      quality_pct: 75,
-      polls: 4,
-      reads_ok: 3,
+      quality_pct: 80,
+      polls: 5,
+      reads_ok: 4,
       reads_failed: 1,
       reconnects: 2,
       last_error: {
@@ -55,7 +64,7 @@ describe("link stats", () => {
         message: "not seen advertising",
         at: new Date(T0 + 1000).toISOString(),
       },
-      last_valid_at: new Date(T0 + 3000).toISOString(),
+      last_valid_at: new Date(T0 + 4000).toISOString(),
     });
   });
 });
