@@ -38,7 +38,7 @@ export function setup(options: Partial<PublisherOptions> = {}, mqtt5 = false, ba
   const advance = (ms: number) => {
     now += ms;
   };
-  return { bus, mqtt, logger, publisher, start, advance };
+  return { bus, mqtt, logger, state, publisher, start, advance };
 }
 
 export const offline = (batteryId: string) => ({
