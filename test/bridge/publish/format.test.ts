@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { fixed, formatValues, publishLogLine } from "../../../src/bridge/publish/format.js";
 import { batteryStatus } from "../../../src/bridge/publish/status-json.js";
 import { cellFacts, valuesFromReading } from "../../../src/bridge/state/battery-values.js";
@@ -12,10 +12,11 @@ const statusOf = (reading: BatteryReading) =>
   batteryStatus(reading, valuesFromReading(reading), formatted(reading));
 
 describe("Accu-Solar payload formats", () => {
-  const first = formatted(sampleReading());
+  // built in each test, not at collection: Stryker activates a mutant only while tests run
+  const first = () => formatted(sampleReading());
 
   it("formats the setup guide's first reading exactly as its table shows it", () => {
-    expect(first.payloads).toEqual({
+    expect(first().payloads).toEqual({
       voltage: "13.45",
       current: "9.93",
       soc: "71",
@@ -29,10 +30,10 @@ describe("Accu-Solar payload formats", () => {
   });
 
   it("prints the original bridge's log line", () => {
-    expect(publishLogLine(first)).toBe(
+    expect(publishLogLine(first())).toBe(
       "Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
     );
-    expect(publishLogLine(first, "garage")).toBe(
+    expect(publishLogLine(first(), "garage")).toBe(
       "[garage] Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
     );
   });
@@ -99,7 +100,10 @@ describe("cell health (as the original bridge: Normal < 50 mV, Warning 50-100 mV
 
 describe("status JSON", () => {
   const reading = sampleReading({ model: "DP04S007L4S200A", seq: 5 });
-  const status = statusOf(reading);
+  let status: ReturnType<typeof statusOf>;
+  beforeEach(() => {
+    status = statusOf(reading);
+  });
 
   it("carries Accu-Solar's keys as JSON numbers equal to the single topics", () => {
     const p = payloads(reading);
