@@ -38,6 +38,9 @@ describe("topicMatches", () => {
     ["a/b", "a/b/c", false],
     ["a/b/c", "a/b", false],
     ["+/+/+", "a/b/c", true],
+    ["a/+/#", "a", false],
+    ["a/+/#", "a/b", true],
+    ["b/#", "a/b", false],
   ])("%s against %s: %s", (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
   });

@@ -5,7 +5,6 @@ import {
   bridgeInfoTopic,
   bridgeStateTopic,
   systemHealthTopic,
-  topicMatches,
   validateBatteryId,
   validateTopicPrefix,
 } from "../../../src/bridge/mqtt/topics.js";
@@ -60,26 +59,5 @@ describe("topic contract", () => {
 
   it.each(["accusolar", "home/solar/bms"])("accepts the prefix %j", (prefix) => {
     expect(() => validateTopicPrefix(prefix)).not.toThrow();
-  });
-});
-
-describe("topic filters ([MQTT-4.7.1])", () => {
-  it.each([
-    ["a/b", "a/b", true],
-    ["a/b", "a/c", false],
-    ["a/b", "a/b/c", false],
-    ["a/b/c", "a/b", false],
-    ["a/+", "a/b", true],
-    ["a/+", "a/b/c", false],
-    ["a/+", "a", false],
-    ["+/b", "a/b", true],
-    ["a/#", "a/b/c", true],
-    ["a/#", "a", true],
-    ["#", "a/b", true],
-    ["a/+/#", "a", false],
-    ["a/+/#", "a/b", true],
-    ["b/#", "a/b", false],
-  ])("%j matches %j: %s", (filter, topic, matches) => {
-    expect(topicMatches(filter, topic)).toBe(matches);
   });
 });
