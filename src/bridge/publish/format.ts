@@ -20,12 +20,14 @@ export const DECIMALS = {
   cell: 3,
 } as const;
 
-/** Rounds half away from zero in decimal, not in binary (1.005 → 1.01), and never yields "-0". */
+/**
+ * Rounds half away from zero in decimal, not in binary (1.005 → 1.01), and never yields "-0": a negative
+ * value that rounds to 0 is -0 here, which `toFixed` prints without a sign (ECMA-262 Number.prototype.toFixed).
+ */
 export function fixed(value: number, decimals: number): string {
   const factor = 10 ** decimals;
   const magnitude = Math.round(Math.abs(value) * factor + 1e-7) / factor;
-  const signed = value < 0 && magnitude !== 0 ? -magnitude : magnitude;
-  return signed.toFixed(decimals);
+  return (Math.sign(value) * magnitude).toFixed(decimals);
 }
 
 /** The number a consumer parses back from `fixed()`: every rounded number the bridge publishes. */

@@ -72,10 +72,8 @@ export function batteryStatus(
  * all of them together would read pack-to-pack SoC differences as cell imbalance (docs/mqtt.md "The bank").
  */
 export function plainBankValues(bank: Bank): BatteryValues {
-  const pack = bank.spreadPack?.values;
-  return pack === undefined
-    ? bank.values
-    : { ...bank.values, cellsMv: pack.cellsMv, cellStats: pack.cellStats };
+  const pack = bank.spreadPack.values;
+  return { ...bank.values, cellsMv: pack.cellsMv, cellStats: pack.cellStats };
 }
 
 /** The bank snapshot on the plain `status` topic when several batteries are configured. */
@@ -88,7 +86,7 @@ export function bankStatus(
   const status: StatusJson = { ...formatted.accuSolarKeys, ...cellStatsJson(plainBankValues(bank)) };
   status.battery_id = "bank";
   // `cells` and the cell statistics above are this pack's (plainBankValues in topic-sets.ts)
-  if (bank.spreadPack !== undefined) status.cells_battery_id = bank.spreadPack.batteryId;
+  status.cells_battery_id = bank.spreadPack.batteryId;
   status.batteries = bank.batteryIds;
   status.batteries_contributing = bank.batteryIds.length;
   status.batteries_configured = bank.configured;

@@ -36,8 +36,8 @@ export function batterySet(
   const id = reading.batteryId;
   const topics = fieldTopics(prefix, id, formatted);
   topics.push([batteryTopic(prefix, id, HEALTH_FIELD), values.health]);
-  const status = batteryStatus(reading, values, formatted);
-  if (bridgeId !== undefined) status.bridge = bridgeId;
+  // JSON leaves `bridge` out when undefined
+  const status = { ...batteryStatus(reading, values, formatted), bridge: bridgeId };
   topics.push([batteryTopic(prefix, id, STATUS_FIELD), JSON.stringify(status)]);
   return topics;
 }

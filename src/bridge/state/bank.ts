@@ -70,7 +70,7 @@ export interface Bank {
    * The pack with the widest cell spread (the first of equals): the plain topics show its cells, so a
    * single-pack UI's own spread alert agrees with the bank health (docs/mqtt.md "The bank").
    */
-  spreadPack: MemberView | undefined;
+  spreadPack: MemberView;
   /** The newest member reading time (ms). */
   time: number;
   /** The bank as one battery. */
@@ -170,8 +170,8 @@ function worstMember(views: MemberView[]): Bank["worstHealth"] {
 }
 
 /** The first pack of the widest spread; a pack without cell statistics only when none has any. */
-function widestSpread(views: MemberView[]): MemberView | undefined {
-  let widest = views[0];
+function widestSpread(views: MemberView[]): MemberView {
+  let widest = views[0] as MemberView; // computeBank never passes an empty list
   let widestMv = -1;
   for (const view of views) {
     const spread = view.values.cellStats?.spreadMv ?? -1;

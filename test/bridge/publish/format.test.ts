@@ -59,6 +59,8 @@ describe("Accu-Solar payload formats", () => {
   it("rounds half away from zero in decimal and never prints -0", () => {
     expect(fixed(1.005, 2)).toBe("1.01");
     expect(fixed(-0.004, 2)).toBe("0.00");
+    expect(fixed(0, 2)).toBe("0.00");
+    expect(fixed(-0.005, 2)).toBe("-0.01");
     expect(fixed(280, 1)).toBe("280.0");
     expect(fixed(-2.25, 1)).toBe("-2.3");
   });
