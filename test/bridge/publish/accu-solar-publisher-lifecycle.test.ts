@@ -123,6 +123,50 @@ describe("AccuSolarPublisher after a reconnect", () => {
     ]);
   });
 
+  it("says nothing of a battery never heard of, and does not republish an offline battery's last values", async () => {
+    const { bus, mqtt, logger, publisher, start } = setup({ clearOnOffline: false }, false, ["1", "2"]);
+    await start();
+    bus.emit("reading", sampleReading({ batteryId: "1" }));
+    bus.emit("availability", offline("1"));
+    await publisher.whenIdle();
+    mqtt.reset();
+    mqtt.connect();
+    await publisher.whenIdle();
+    expect(mqtt.publishes.map((p) => `${p.topic} ${p.payload}`)).toEqual([
+      "accusolar/battery/1/availability offline",
+    ]);
+    expect(logger.records.filter((r) => r.level === "warn")).toEqual([]);
+  });
+
+  it("counts `online`'s expiry from the reading, and republishes one battery as itself", async () => {
+    const { bus, mqtt, publisher, start, advance } = setup({ messageExpiryS: 60 }, true);
+    await start();
+    bus.emit("availability", online("1"));
+    bus.emit("reading", sampleReading({ time: T0 }));
+    await publisher.whenIdle();
+    mqtt.reset();
+    advance(20_000);
+    mqtt.connect();
+    await publisher.whenIdle();
+    expect(mqtt.publishesTo("accusolar/battery/1/availability")).toEqual([
+      expect.objectContaining({ payload: "online", messageExpirySeconds: 40 }),
+    ]);
+    expect(JSON.parse(mqtt.retainedPayload("accusolar/battery/status") ?? "")).toMatchObject({
+      battery_id: "1",
+    });
+  });
+
+  it("leaves the plain topics to the elected bridge", async () => {
+    const { bus, mqtt, state, publisher, start } = setup();
+    await start();
+    state.site.bridgeState("a", "online");
+    bus.emit("reading", sampleReading());
+    await publisher.whenIdle();
+    mqtt.connect();
+    await publisher.whenIdle();
+    expect(mqtt.publishes.filter((p) => !p.topic.startsWith("accusolar/battery/1/"))).toEqual([]);
+  });
+
   it("logs that it republished", async () => {
     const { mqtt, logger, publisher, start } = setup();
     await start();
@@ -165,6 +209,42 @@ describe("AccuSolarPublisher after a reconnect", () => {
       const cleared = mqtt.publishesTo("accusolar/battery/voltage").filter((p) => p.payload === "");
       expect(cleared, `clear_on_offline ${clearOnOffline}`).toHaveLength(clearOnOffline ? 1 : 0);
     }
+  });
+});
+
+describe("AccuSolarPublisher with several batteries", () => {
+  it("numbers each bank it publishes", async () => {
+    const { bus, mqtt, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
+    bus.emit("reading", sampleReading({ batteryId: "a" }));
+    bus.emit("reading", sampleReading({ batteryId: "b" }));
+    await publisher.whenIdle();
+    const seqs = mqtt.publishesTo("accusolar/battery/status").map((p) => JSON.parse(p.payload).seq);
+    expect(seqs).toEqual([1, 2]);
+  });
+
+  it("recomputes the bank when a battery goes offline without clearing the plain topics first", async () => {
+    const { bus, mqtt, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
+    bus.emit("reading", sampleReading({ batteryId: "a" }));
+    bus.emit("reading", sampleReading({ batteryId: "b" }));
+    bus.emit("availability", offline("b"));
+    await publisher.whenIdle();
+    const plain = mqtt.publishes.filter((p) => /^accusolar\/battery\/[a-z_]+$/.test(p.topic));
+    expect(plain.filter((p) => p.payload === "")).toEqual([]);
+    expect(mqtt.retainedPayload("accusolar/battery/voltage")).toBe("13.45");
+  });
+
+  it("publishes one bank, not two, when elected", async () => {
+    const { bus, mqtt, publisher, start } = setup({}, false, ["a", "b"]);
+    await start();
+    bus.emit("reading", sampleReading({ batteryId: "a" }));
+    bus.emit("reading", sampleReading({ batteryId: "b" }));
+    await publisher.whenIdle();
+    mqtt.reset();
+    bus.emit("site", { kind: "role", bankPublisher: true });
+    await publisher.whenIdle();
+    expect(mqtt.publishesTo("accusolar/battery/status")).toHaveLength(1);
   });
 });
 

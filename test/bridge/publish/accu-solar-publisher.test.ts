@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { defaultMessageExpiryS } from "../../../src/bridge/publish/accu-solar-publisher.js";
 import { sampleReading } from "../../../src/testing/index.js";
 import { ACCU_SOLAR_TOPICS, offline, online, setup, T0 } from "./publisher-rig.js";
 
@@ -58,6 +59,48 @@ describe("AccuSolarPublisher with one battery", () => {
     expect(v5.mqtt.publishesTo("accusolar/battery/1/status")[0]?.messageExpirySeconds).toBe(30);
   });
 
+  it("is named in a log line as accu-solar-publisher, with a default expiry of max(60 s, 6 polls)", () => {
+    expect(setup().publisher.name).toBe("accu-solar-publisher");
+    expect([5, 10, 15, 20.5].map(defaultMessageExpiryS)).toEqual([60, 60, 90, 123]);
+  });
+
+  it("says a battery offline retained at the configured QoS", async () => {
+    const { bus, mqtt, publisher, start } = setup({ qos: 2 });
+    await start();
+    bus.emit("availability", offline("1"));
+    await publisher.whenIdle();
+    expect(mqtt.publishesTo("accusolar/battery/1/availability")).toEqual([
+      expect.objectContaining({ payload: "offline", qos: 2, retain: true }),
+    ]);
+  });
+
+  it("says `online` once per availability change on MQTT 3.1.1 (no expiry to renew), with no log line", async () => {
+    const { bus, mqtt, logger, publisher, start } = setup({}, false);
+    await start();
+    bus.emit("availability", online("1"));
+    bus.emit("reading", sampleReading({ seq: 1 }));
+    bus.emit("reading", sampleReading({ seq: 2 }));
+    await publisher.whenIdle();
+    expect(mqtt.publishesTo("accusolar/battery/1/availability").map((p) => p.payload)).toEqual(["online"]);
+    expect(mqtt.publishes.filter((p) => p.payload === "")).toEqual([]);
+    expect(logger.records.filter((r) => r.message.includes("offline"))).toEqual([]);
+  });
+
+  it("says `online` with a reading that came without an availability change, also right after `offline`", async () => {
+    const { bus, mqtt, publisher, start } = setup({ messageExpiryS: 30 }, true);
+    await start();
+    bus.emit("reading", sampleReading({ seq: 1 }));
+    bus.emit("availability", offline("1"));
+    bus.emit("reading", sampleReading({ seq: 2 }));
+    await publisher.whenIdle();
+    expect(mqtt.publishesTo("accusolar/battery/1/availability").map((p) => p.payload)).toEqual([
+      "online",
+      "offline",
+      "online",
+    ]);
+    expect(mqtt.retainedPayload("accusolar/battery/1/availability")).toBe("online");
+  });
+
   it("gives `online` the telemetry's expiry, said again with each reading, and `offline` none", async () => {
     const { bus, mqtt, publisher, start } = setup({ messageExpiryS: 30 }, true);
     await start();
@@ -113,6 +156,39 @@ describe("AccuSolarPublisher with one battery", () => {
     expect(mqtt.publishesTo("accusolar/battery/1/voltage")).toHaveLength(2);
     expect(mqtt.publishesTo("accusolar/battery/voltage")).toHaveLength(2);
     expect(mqtt.publishes.filter((p) => p.messageExpirySeconds !== undefined)).toEqual([]);
+  });
+
+  it("never touches the temperature topics of a BMS without NTCs", async () => {
+    const { bus, mqtt, publisher, start } = setup();
+    await start();
+    bus.emit("reading", sampleReading({ basic: { temperaturesC: [] } }));
+    bus.emit("reading", sampleReading({ seq: 2, basic: { temperaturesC: [] } }));
+    await publisher.whenIdle();
+    expect(mqtt.publishesTo("accusolar/battery/temperature")).toEqual([]);
+    expect(mqtt.publishesTo("accusolar/battery/1/temperature")).toEqual([]);
+  });
+
+  it("ignores a reading the shared state does not hold (its store stopped listening)", async () => {
+    const { bus, mqtt, logger, state, publisher, start } = setup({}, false, ["1"]);
+    await start();
+    state.store.detach();
+    expect(bus.emit("reading", sampleReading({ batteryId: "1" }))).toEqual([]);
+    expect(bus.emit("reading", sampleReading({ batteryId: "unknown" }))).toEqual([]);
+    await publisher.whenIdle();
+    expect(mqtt.publishes).toEqual([]);
+    expect(logger.records.filter((r) => r.level === "warn")).toEqual([]);
+  });
+
+  it("whenIdle() also waits for publishes triggered after it was called", async () => {
+    const { bus, logger, publisher, start } = setup();
+    await start();
+    const idle = publisher.whenIdle();
+    bus.emit("reading", sampleReading());
+    await idle;
+    // the log line is the reading's last step, after its publishes were handed over
+    expect(logger.records.map((r) => r.message)).toEqual([
+      "Published → 13.45V | 9.93A | SoC 71% | 133.6W | Temp 9.0°C | Cycles 27",
+    ]);
   });
 
   it("clears a temperature it published before when the NTCs disappear", async () => {
