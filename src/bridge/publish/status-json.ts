@@ -14,16 +14,16 @@ export type StatusJson = Record<string, unknown>;
 function cellStatsJson(values: BatteryValues): StatusJson {
   const stats: CellStats | undefined = values.cellStats;
   if (stats === undefined) return { cell_count: values.cellsMv.length };
-  const json: StatusJson = {
+  return {
     cell_count: values.cellsMv.length,
     cell_min_v: rounded(stats.minMv / 1000, DECIMALS.cell),
     cell_min_index: stats.minCell,
     cell_max_v: rounded(stats.maxMv / 1000, DECIMALS.cell),
     cell_max_index: stats.maxCell,
     cell_spread_mv: stats.spreadMv,
+    // defined whenever the statistics are (battery-values.ts cellFacts; a bank's worst includes this pack)
+    health: values.health,
   };
-  if (values.health !== undefined) json.health = values.health;
-  return json;
 }
 
 function pad2(n: number): string {
