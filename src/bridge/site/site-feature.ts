@@ -8,12 +8,12 @@
  *   state outlives no bridge by more than the offline bound; a clean stop says `offline` only when no other
  *   bridge is online (no will on it: one bridge dying must not take the site offline);
  * - it reads the other bridges' state and info into the SiteView (the election: O(bridges) messages);
- * - only while elected (the bank publisher, or `bank: always`) it also reads every battery's availability
- *   and status (the remote bank members: B × N messages a second on a big site, which the other bridges
- *   must not pay), and with energy counters on and another bridge known their `energy/<field>` (the bank
- *   energy total; a lone bridge would only get its own back); after subscribing it waits for a round trip through
- *   the broker, so the retained statuses have arrived, before it publishes a bank (`site` role event);
- *   losing the election unsubscribes and forgets them;
+ * - only while elected (the bank publisher, or `bank: always`) and once another bridge is known (a lone
+ *   bridge would only get its own messages back) it also reads every battery's availability and status
+ *   (the remote bank members: B × N messages a second on a big site, which the other bridges must not pay)
+ *   and, with energy counters on, their `energy/<field>` (the bank energy total); after subscribing it waits
+ *   for a round trip through the broker, so the retained statuses have arrived, before it publishes a bank
+ *   (`site` role event); losing the election unsubscribes and forgets them;
  * - as the bank publisher, it marks a dead bridge's batteries `offline` (and clears their telemetry), so
  *   an MQTT 3.1.1 broker, which has no expiry, does not keep them live either;
  * - a battery id another bridge also publishes is reported (a warning line and the bridge health): a
@@ -79,12 +79,13 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
   let stopping = false;
   /** What the last `role` event said: this bridge publishes the bank (view.publishingBank). */
   let publisher = view.publishingBank;
-  /** The subscriptions to every battery's availability and status, held while elected. */
+  /**
+   * The subscriptions to every battery's availability, status and (energy on) energy counters, held while
+   * elected once another bridge is known (the one rule: view.knowsOtherBridges).
+   */
   let remote: Array<() => Promise<void>> | undefined;
   /** Subscribing and unsubscribing in turn, so a quick loss and regain of the election cannot interleave. */
   let remoteWork: Promise<void> = Promise.resolve();
-  /** Every battery's energy counters, held while elected, with energy on, once another bridge is known. */
-  let remoteEnergy: (() => Promise<void>) | undefined;
   /** The subscriptions to this bridge's own batteries' statuses (collisions), held while `remote` is not. */
   let ownStatus: Array<() => Promise<void>> | undefined;
 
@@ -111,45 +112,34 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
 
   const applyElection = async (): Promise<void> => {
     const elected = !stopping && view.bankPublisher;
-    if (elected && remote === undefined) {
+    // alone, every battery's topics would bring only this bridge's own messages back (docs/performance.md)
+    const reading = elected && view.knowsOtherBridges;
+    if (reading && remote === undefined) {
       const held: Array<() => Promise<void>> = [];
       remote = held;
       held.push(
         ...(await Promise.all([
           ctx.mqtt.subscribe(`${prefix}/battery/+/availability`, onAvailability),
           ctx.mqtt.subscribe(`${prefix}/battery/+/status`, onStatus),
+          ...(options.energy === true ? [ctx.mqtt.subscribe(`${prefix}/battery/+/energy/+`, onEnergy)] : []),
         ])),
       );
-      await followEnergy();
       // the retained availability and statuses arrive before this returns: only then is the site complete
       await ctx.mqtt.sync?.();
       // disconnected meanwhile, nothing came back: the reconnect's round trip completes it (onConnect)
       if (remote === held && ctx.mqtt.connected) view.remoteRead();
       // the wildcard brings the own statuses now: their own subscriptions would only bring them again
       if (remote === held) await unwatchOwn();
-    } else if (!elected && remote !== undefined) {
+    } else if (!reading && remote !== undefined) {
       const held = remote;
       remote = undefined;
       // the own statuses subscribed again before the wildcard goes, so none is missed in between
       if (!stopping) await watchOwn();
       await Promise.all(held.map((off) => off()));
-      await followEnergy();
       view.forgetRemote();
-    } else await followEnergy(); // a bridge heard of for the first time while elected
-
-    if (!stopping) announceRole();
-  };
-
-  /** Holds the energy subscription exactly while it is wanted (inside the election's sequence only). */
-  const followEnergy = async (): Promise<void> => {
-    const wanted = options.energy === true && remote !== undefined && view.knowsOtherBridges;
-    if (wanted && remoteEnergy === undefined)
-      remoteEnergy = await ctx.mqtt.subscribe(`${prefix}/battery/+/energy/+`, onEnergy);
-    else if (!wanted && remoteEnergy !== undefined) {
-      const off = remoteEnergy;
-      remoteEnergy = undefined;
-      await off();
     }
+    if (elected && !view.knowsOtherBridges) view.remoteRead(); // alone: no other battery to read first
+    if (!stopping) announceRole();
   };
 
   /** The elected bridge says a dead bridge's batteries are offline: nothing it read stays live. */

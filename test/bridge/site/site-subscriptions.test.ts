@@ -85,7 +85,7 @@ describe("only the elected bridge reads every battery", () => {
   });
 
   it("losing the election unsubscribes, forgets the other bridges' batteries and stops publishing the bank", async () => {
-    const r = await bridgeB({});
+    const r = await bridgeB({ c: ["c1"] });
     expect(r.mqtt.subscriptions).toEqual(expect.arrayContaining([EVERY_STATUS, EVERY_AVAILABILITY]));
     expect(r.mqtt.roundTrip()).toBe(1); // the statuses' round trip
     await r.idle();
@@ -112,7 +112,7 @@ describe("only the elected bridge reads every battery", () => {
   });
 
   it("the publisher reads its own statuses from the wildcard alone, and subscribes them again when it steps down", async () => {
-    const r = await bridgeB({});
+    const r = await bridgeB({ c: [] });
     expect(r.mqtt.roundTrip()).toBe(1); // the statuses' round trip
     await r.idle();
     // one subscription per status: overlapping ones deliver each message once per subscription on Mosquitto
@@ -134,6 +134,48 @@ describe("only the elected bridge reads every battery", () => {
     expect(r.state.site.collisions.map((c) => c.bridgeId)).toEqual(["z", "y"]);
     await r.stop();
     expect(r.mqtt.subscriptions).toEqual([]);
+  });
+
+  it("a lone publisher reads no other battery (there is none): its own statuses alone, for collisions", async () => {
+    const r = await bridgeB({});
+    expect(r.state.bank.publisher).toBe(true);
+    // every battery's topics would bring only its own messages back (docs/performance.md)
+    expect(r.mqtt.subscriptions.toSorted()).toEqual(NOT_ELECTED);
+    expect(r.mqtt.pendingRoundTrips).toBe(0);
+    r.read(battery("b1", 1));
+    r.read(battery("b2", 2));
+    r.clock.tick(WINDOW_MS);
+    await r.idle();
+    expect(r.plainStatus()).toMatchObject({
+      bridge: "b",
+      batteries: ["b1", "b2"],
+      batteries_contributing: 2,
+    });
+    r.remoteReading("z", { ...battery("b1", 7), address: "tcp:10.9.9.9:1" });
+    expect(r.state.site.collisions).toEqual([{ batteryId: "b1", bridgeId: "z", address: "tcp:10.9.9.9:1" }]);
+  });
+
+  it("a lone publisher that hears of another bridge subscribes, round-trips, then counts its batteries", async () => {
+    const r = await bridgeB({});
+    r.read(battery("b1", 1));
+    r.read(battery("b2", 2));
+    r.clock.tick(WINDOW_MS);
+    await r.idle();
+    r.bridgeState("c", "online");
+    r.bridgeInfo("c", { bank: "auto", batteries: ["c1"] });
+    await r.idle();
+    expect(r.mqtt.subscriptions).toEqual(expect.arrayContaining([EVERY_STATUS, EVERY_AVAILABILITY]));
+    expect(r.mqtt.pendingRoundTrips).toBe(1);
+    r.remoteReading("c", battery("c1", 10)); // the retained ones, brought by the new subscriptions
+    expect(r.mqtt.roundTrip()).toBe(1);
+    await r.idle();
+    r.read(battery("b1", 1));
+    r.clock.tick(WINDOW_MS);
+    await r.idle();
+    expect(r.plainStatus()).toMatchObject({ batteries: ["b1", "b2", "c1"], batteries_contributing: 3 });
+    expect(r.mqtt.retainedPayload("accusolar/battery/current")).toBe("13.00");
+    // the wildcard brings its own statuses now: their own subscriptions are gone
+    expect(r.mqtt.subscriptions).not.toContain("accusolar/battery/b1/status");
   });
 
   it("a bridge that is not elected still reports another bridge publishing under one of its ids", async () => {

@@ -47,6 +47,7 @@ describe("a site of bridges on one broker", () => {
     const r = siteRig({ bridgeId: "a", batteryIds: ["a1", "a2"] });
     await r.start();
     r.bridgeState("b", "online");
+    await r.idle(); // another bridge known: a subscribes to every battery, and the broker relays b's
     r.remoteReading("b", battery("b1", -20));
     // b also publishes a1's id: a collision, reported, never counted twice
     r.remoteReading("b", { ...battery("a1", 99), address: "tcp:10.9.9.9:1" });
@@ -148,6 +149,7 @@ describe("a site of bridges on one broker", () => {
     const withSuccessor = siteRig({ bridgeId: "a", batteryIds: ["a1"] });
     await withSuccessor.start();
     withSuccessor.bridgeState("b", "online");
+    await withSuccessor.idle();
     withSuccessor.remoteReading("b", battery("b1", 7));
     withSuccessor.read(battery("a1", 5));
     withSuccessor.clock.tick(WINDOW_MS);
