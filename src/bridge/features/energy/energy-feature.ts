@@ -10,6 +10,10 @@
  * `energy/<field>` (the site feature reads them while elected, into the SiteView). A bridge losing the role
  * leaves its last total, which was the whole site's; the next publisher's continues from it. A total another
  * bridge wrote meanwhile (two bridges that elected themselves at once) is replaced at the next window.
+ *
+ * At start each own battery's counters begin from the larger of the saved and the broker's retained value
+ * (energy-retained.ts: the state file lags after a crash); nothing is published before the broker was read,
+ * so no step back is ever sent, while readings are counted from the first.
  */
 import type { Logger } from "../../../log/logger.js";
 import type { Clock, TimerHandle } from "../../../util/clock.js";
@@ -27,6 +31,7 @@ import {
   sumCounters,
   zeroCounters,
 } from "./energy.js";
+import { RetainedCounters, raiseToRetained } from "./energy-retained.js";
 import { createEnergyStore, type EnergyState, type EnergyStore } from "./energy-store.js";
 
 export interface EnergyFeatureContext {
@@ -82,11 +87,17 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   let dirty = false;
   let running = false;
   let saving: Promise<void> = Promise.resolve();
+  /** The counters as the state file had them, by address: what the broker's retained values are compared to. */
+  const loaded = new Map<string, EnergyCounters>();
+  const retained = new RetainedCounters();
+  /** False until the broker's retained counters were read: nothing is published before (no step back). */
+  let brokerRead = false;
 
   const visible = (): Tracked[] =>
     [...byAddress.entries()].filter(([address]) => !configured || configured.has(address)).map(([, t]) => t);
 
   const publishCounters = (via: RetainedTopics, topicBase: string, counters: EnergyCounters): void => {
+    if (!brokerRead) return;
     for (const f of ENERGY_FIELDS) {
       const text = String(Number(counters[f.key].toFixed(DECIMALS[f.unit])));
       void via.publishChanged(`${topicBase}/energy/${f.wire}`, text);
@@ -135,6 +146,29 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     publishBank(members);
   };
 
+  /** Raises each own battery's counters to the broker's retained ones, then publishes them all. */
+  const readBroker = async (): Promise<void> => {
+    const values = await retained.read(ctx.mqtt);
+    if (values === undefined || brokerRead || !running) return;
+    const own = new Map([...byAddress].map(([address, t]) => [address, t.batteryId]));
+    for (const b of options.batteries ?? []) own.set(b.address, b.id);
+    for (const [address, batteryId] of own) {
+      const fields = values.get(batteryId);
+      if (fields === undefined || (configured && !configured.has(address))) continue;
+      const tracked = byAddress.get(address) ?? { batteryId, track: { counters: zeroCounters() } };
+      const from = loaded.get(address) ?? zeroCounters();
+      const counters = raiseToRetained(tracked.track.counters, from, fields);
+      if (ENERGY_FIELDS.every((f) => counters[f.key] === tracked.track.counters[f.key])) continue;
+      log.warn(
+        `energy counters of ${batteryId} continue from the broker's retained values (the state file was older)`,
+      );
+      byAddress.set(address, { batteryId: tracked.batteryId, track: { ...tracked.track, counters } });
+      dirty = true;
+    }
+    brokerRead = true;
+    publishAll();
+  };
+
   const onReading = (reading: BatteryReading): void => {
     const tracked = byAddress.get(reading.address) ?? {
       batteryId: reading.batteryId,
@@ -181,11 +215,14 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
     counters: (batteryId) => visible().find((t) => t.batteryId === batteryId)?.track.counters,
     bankCounters: () => bankTotal(visible()),
     async start() {
-      const loaded = await store.load();
-      for (const [address, entry] of loaded.state) {
+      const stored = await store.load();
+      for (const [address, entry] of stored.state) {
         byAddress.set(address, { batteryId: entry.batteryId, track: { counters: entry.counters } });
+        loaded.set(address, entry.counters);
       }
-      log.info(`energy counters loaded for ${loaded.state.size} battery(ies) from ${loaded.source}`);
+      log.info(`energy counters loaded for ${stored.state.size} battery(ies) from ${stored.source}`);
+      const ids = [...stored.state.values()].map((entry) => entry.batteryId);
+      await retained.subscribe(ctx.mqtt, options.prefix, options.batteries?.map((b) => b.id) ?? ids);
       unsubscribers.push(
         ctx.bus.on("reading", onReading),
         ctx.bus.on("availability", (change) => {
@@ -199,13 +236,15 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
           publishBank();
         }),
         ctx.mqtt.onConnect(() => {
+          if (!brokerRead) return void readBroker();
           topics.forget();
           bankTopics.forget();
           publishAll();
         }),
       );
       running = true;
-      publishAll();
+      // connected already (a port started before): one round trip; else the first connect reads it
+      if (ctx.mqtt.connected) await readBroker();
       arm();
     },
     async stop() {
@@ -213,6 +252,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       timer = undefined;
       for (const off of unsubscribers.splice(0)) off();
+      await retained.close();
       const watched = watching;
       watching = undefined;
       if (watched !== undefined) await (await watched)();
