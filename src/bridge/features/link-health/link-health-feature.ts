@@ -112,6 +112,13 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
     for (const battery of ctx.state.store.all()) void publishBattery(battery.batteryId);
     void publishBridge();
   };
+  /** On a connect: every report (a broker without persistence lost them); at start: the bridge's alone. */
+  const onConnect = (batteries = true): void => {
+    // a 0.1.0 bridge's report, shared by the whole site, would otherwise stay retained forever
+    void topics.clear(legacyBridgeHealthTopic(options.prefix));
+    if (batteries) publishAll();
+    else void publishBridge();
+  };
   const tick = (): void => {
     publishAll();
     timer = ctx.clock.setTimeout(tick, options.periodMs ?? HEALTH_PERIOD_MS);
@@ -124,13 +131,12 @@ export function createLinkHealthFeature(ctx: LinkHealthContext, options: LinkHea
       off.push(
         ctx.bus.on("availability", (change) => void publishBattery(change.batteryId)),
         ctx.bus.on("adapter", () => void publishBridge()),
-        ctx.mqtt.onConnect(() => {
-          // a 0.1.0 bridge's report, shared by the whole site, would otherwise stay retained forever
-          void topics.clear(legacyBridgeHealthTopic(options.prefix));
-          publishAll();
-        }),
+        ctx.mqtt.onConnect(() => onConnect()),
       );
-      // the first report a period after start: by then every battery had its first polls
+      // connected before this start (a port passed in, a broker that answered at once): no connect is
+      // coming, and the last run's `stopped` must not stay for a period; the batteries' first reports a
+      // period after start, once they had their first polls
+      if (ctx.mqtt.connected) onConnect(false);
       timer = ctx.clock.setTimeout(tick, options.periodMs ?? HEALTH_PERIOD_MS);
       timer.unref?.();
     },

@@ -54,6 +54,13 @@ describe("the link-health feature", () => {
     expect(json("accusolar/bridge/pi-1/health")).toMatchObject({ state: "running", uptime_s: 0 });
   });
 
+  it("reports the bridge at start when the connection was up before it (no connect is coming), the batteries a period later", async () => {
+    const { mqtt, json } = await setup();
+    // no connect(), no tick: a last run's `stopped` is replaced at once
+    expect(json("accusolar/bridge/pi-1/health")).toMatchObject({ state: "running", uptime_s: 0 });
+    expect(mqtt.retainedTopics("accusolar/battery/#")).toEqual([]); // nothing polled yet to report
+  });
+
   it("publishes each battery's link report and the bridge's health, retained at the configured QoS, every period", async () => {
     const { clock, mqtt, poll, json, feature } = await setup();
     for (let i = 0; i < 4; i++) {
@@ -123,7 +130,9 @@ describe("the link-health feature", () => {
   });
 
   it("publishes a battery's report at once when its availability changes, and the bridge's when an adapter does", async () => {
-    const { bus, clock, poll, json } = await setup();
+    const { bus, clock, mqtt, poll, json } = await setup();
+    const bridgeReports = () => mqtt.publishesTo("accusolar/bridge/pi-1/health").length;
+    expect(bridgeReports()).toBe(1); // the one at start
     poll("2", false, {
       error: { code: "ADAPTER_LOST", cause: "adapter_lost", message: "Bluetooth adapter hci0 lost" },
     });
@@ -138,7 +147,7 @@ describe("the link-health feature", () => {
       reads_failed: 1,
       last_error: { cause: "adapter_lost", code: "ADAPTER_LOST" },
     });
-    expect(json("accusolar/bridge/pi-1/health")).toBeNull();
+    expect(bridgeReports()).toBe(1); // a battery's change is not the bridge's
     bus.emit("adapter", { type: "lost", hci: "hci0", reason: "it went poweredOff" });
     expect(json("accusolar/bridge/pi-1/health")).toMatchObject({ adapter_losses: 2 });
   });
