@@ -56,8 +56,7 @@ export class PollHealth {
   /** How long to wait before the next poll: the interval, or the back-off after failures. */
   nextDelayMs(): number {
     const { intervalMs, backoffMaxMs } = this.#options;
-    // Stryker disable next-line ConditionalExpression: equivalent: doublingDelayMs (src/util/backoff.ts) of 0 steps is the interval too
-    if (this.#backoffSteps === 0) return intervalMs;
+    // 0 steps (no failure since the last reading): the interval itself (src/util/backoff.ts)
     return doublingDelayMs(this.#backoffSteps, intervalMs, Math.max(intervalMs, backoffMaxMs));
   }
 
