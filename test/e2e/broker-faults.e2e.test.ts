@@ -35,7 +35,9 @@ async function setUp(queueLimit?: number) {
   const sub = await observe(broker.url, "accusolar/#", `e2e-observer-${process.pid}-${Date.now()}`);
   cleanups.push(() => sub.close());
   const mqttKeys = queueLimit === undefined ? {} : { queue_limit: queueLimit };
-  const bridge = startBridgeProcess(bridgeConfig(broker.port, [battery.address], {}, mqttKeys));
+  // debug: each reconnect attempt and its back-off is logged, for a failure's message (reconnected())
+  const config = { ...bridgeConfig(broker.port, [battery.address], {}, mqttKeys), log: { level: "debug" } };
+  const bridge = startBridgeProcess(config);
   cleanups.push(() => bridge.stop());
   await sub.until("a first reading", () => publishedStatuses(sub, "1").length > 0, 30_000);
   return { broker, battery, sub, bridge };
@@ -43,6 +45,18 @@ async function setUp(queueLimit?: number) {
 
 const seqs = (sub: Observer) => [...new Set(publishedStatuses(sub, "1").map((s) => s.seq as number))];
 const connects = (bridge: BridgeProcess) => bridge.lines().filter((l) => l.includes("MQTT connected")).length;
+
+/** Waits for the bridge's next "MQTT connected"; a timeout says whether the bridge still ran, and what it said. */
+async function reconnected(sub: Observer, bridge: BridgeProcess, before: number): Promise<void> {
+  try {
+    await sub.until("the bridge reconnected", () => connects(bridge) > before, 40_000);
+  } catch (error) {
+    const running = bridge.running();
+    const lines = bridge.lines().filter((line) => !running || line.includes("MQTT"));
+    const what = running ? "its last MQTT lines" : `it EXITED (code ${bridge.exitCode()}); its last lines`;
+    throw new Error(`${(error as Error).message}; ${what}:\n${lines.slice(-20).join("\n")}`);
+  }
+}
 
 /** Stops the broker for OUTAGE_MS, restarts it, waits until the bridge is back and a reading arrived. */
 async function outage(broker: RunningMosquitto, bridge: BridgeProcess, sub: Observer) {
@@ -52,7 +66,7 @@ async function outage(broker: RunningMosquitto, bridge: BridgeProcess, sub: Obse
   await sleep(OUTAGE_MS);
   const to = Date.now();
   await broker.restart();
-  await sub.until("the bridge reconnected", () => connects(bridge) > before, 40_000);
+  await reconnected(sub, bridge, before);
   const count = seqs(sub).length;
   await sub.until("a reading after the reconnect", () => seqs(sub).length > count, 20_000);
   return { from, to };
@@ -175,7 +189,10 @@ describe("the bridge process when the embedded broker restarts", () => {
     cleanups.push(() => battery.close());
     const sub = await observe(url);
     cleanups.push(() => sub.close());
-    const bridge = startBridgeProcess(bridgeConfig(gate.port, [battery.address]));
+    const bridge = startBridgeProcess({
+      ...bridgeConfig(gate.port, [battery.address]),
+      log: { level: "debug" },
+    });
     cleanups.push(() => bridge.stop());
     await sub.until("a first reading", () => publishedStatuses(sub, "1").length > 0, 30_000);
     const retainedBefore = await retainedState(url, ["accusolar/bridge/state", "accusolar/battery/1/status"]);
@@ -197,7 +214,7 @@ describe("the bridge process when the embedded broker restarts", () => {
       expect(sub.messages.slice(restartedAt).filter((m) => m.retain)).toEqual([]);
       const to = Date.now();
       await gate.open();
-      await sub.until("the bridge reconnected", () => connects(bridge) > before, 40_000);
+      await reconnected(sub, bridge, before);
       const count = seqs(sub).length;
       await sub.until("a reading after the reconnect", () => seqs(sub).length > count, 20_000);
       windows.push({ from, to });

@@ -71,7 +71,7 @@ export class BrokerSubscriptions {
     // earlier, which then removes it: wait for that UNSUBACK first (test/bridge/mqtt/connection.test.ts).
     if (isNew) await this.#unsubscribing.get(topicFilter);
     const client = this.#deps.client();
-    if (isNew && client?.connected) await client.subscribeAsync(topicFilter, { qos: this.#deps.qos });
+    if (isNew && client?.connected) await this.#subscribeAtBroker(client, topicFilter);
     return async () => {
       const last = this.#table.remove(topicFilter, handler);
       const now = this.#deps.client();
@@ -84,6 +84,22 @@ export class BrokerSubscriptions {
       await acknowledged;
       if (this.#unsubscribing.get(topicFilter) === acknowledged) this.#unsubscribing.delete(topicFilter);
     };
+  }
+
+  /**
+   * A SUBSCRIBE cut off by a dropped connection is no failure of the caller's: the filter stays in the
+   * table and the reconnect subscribes it again (resubscribe). Rejecting here ended the bridge process
+   * where a caller did not await the promise (test/bridge/mqtt/subscribe-cut.test.ts).
+   */
+  async #subscribeAtBroker(client: MqttClient, topicFilter: string): Promise<void> {
+    try {
+      await client.subscribeAsync(topicFilter, { qos: this.#deps.qos });
+    } catch (error) {
+      if (client.connected && client === this.#deps.client()) throw error;
+      this.#deps.logger.debug(
+        `MQTT subscribe to ${topicFilter} waits for the reconnect: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** A new session (clean start): the broker knows none of them. */
