@@ -20,6 +20,7 @@ import type { Clock, TimerHandle } from "../../../util/clock.js";
 import type { EventBus } from "../../event-bus.js";
 import type { MqttPort } from "../../mqtt/port.js";
 import { RetainedTopics } from "../../mqtt/retained.js";
+import { BankOverwrites } from "../../site/bank-overwrites.js";
 import type { BridgeState } from "../../state/bridge-state.js";
 import type { BatteryReading, BridgeFeature } from "../../types.js";
 import {
@@ -82,6 +83,8 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   /** The bank total's own helper: forgotten as a whole when another bridge may have written it. */
   const bankTopics = new RetainedTopics({ ...ctx, logger: log }, { qos: options.qos });
   const bankBase = `${options.prefix}/bank`;
+  /** A total another bridge wrote (four topics, once per bank window) is sent again at the next window. */
+  const overwrites = new BankOverwrites({ ...ctx, logger: log }, `${bankBase}/energy/+`, bankTopics);
   const unsubscribers: Array<() => void> = [];
   let timer: TimerHandle | undefined;
   let dirty = false;
@@ -121,25 +124,11 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   const publishBank = (members: Tracked[] = visible()): void => {
     // the bank's: only its publisher's, once it has read the site (docs/mqtt.md "Several bridges on one site")
     if (!ctx.state.bank.publisher) return;
-    watchBankTotal();
+    if (running) overwrites.follow();
     if (members.length === 0 && ctx.state.site.remoteEnergy().size === 0) return;
     publishCounters(bankTopics, bankBase, bankTotal(members));
   };
 
-  /** A bank total this bridge did not send (another bridge's): the next bank window sends it again. */
-  const onBankTotal = (topic: string, payload: Buffer): void => {
-    if (ctx.state.bank.publisher && bankTopics.lastSent(topic) !== payload.toString()) bankTopics.forget();
-  };
-  /** Four topics, written once per bank window: watched once another bridge is known (alone: only echoes). */
-  let watching: Promise<() => Promise<void>> | undefined;
-  const watchBankTotal = (): void => {
-    if (watching !== undefined || !running || !ctx.state.site.knowsOtherBridges) return;
-    watching = ctx.mqtt.subscribe(`${bankBase}/energy/+`, onBankTotal).catch((error: unknown) => {
-      log.warn(`cannot subscribe to ${bankBase}/energy/+: ${String(error)}`);
-      watching = undefined; // the next bank window tries again
-      return async () => {};
-    });
-  };
   const publishAll = (): void => {
     const members = visible();
     for (const t of members) publishBattery(t);
@@ -230,8 +219,9 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
         }),
         ctx.bus.on("bank", () => publishBank()),
         ctx.bus.on("site", (change) => {
+          if (change.kind !== "role") return;
+          if (!change.bankPublisher) return void overwrites.drop();
           // just elected: whatever this bridge last sent there, another bridge may have written since
-          if (change.kind !== "role" || !change.bankPublisher) return;
           bankTopics.forget();
           publishBank();
         }),
@@ -253,9 +243,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
       timer = undefined;
       for (const off of unsubscribers.splice(0)) off();
       await retained.close();
-      const watched = watching;
-      watching = undefined;
-      if (watched !== undefined) await (await watched)();
+      await overwrites.close();
       await save();
     },
   };
