@@ -29,6 +29,7 @@ import {
   type EnergyCounters,
   type EnergyTrack,
   integrate,
+  shownValue,
   sumCounters,
   zeroCounters,
 } from "./energy.js";
@@ -71,8 +72,6 @@ interface Tracked {
   track: EnergyTrack;
 }
 
-const DECIMALS: Record<"kWh" | "Ah", number> = { kWh: 4, Ah: 3 };
-
 export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFeatureOptions): EnergyFeature {
   const log = ctx.logger.child("energy");
   const store: EnergyStore = createEnergyStore({ path: options.statePath, logger: log, clock: ctx.clock });
@@ -102,7 +101,7 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
   const publishCounters = (via: RetainedTopics, topicBase: string, counters: EnergyCounters): void => {
     if (!brokerRead) return;
     for (const f of ENERGY_FIELDS) {
-      const text = String(Number(counters[f.key].toFixed(DECIMALS[f.unit])));
+      const text = String(shownValue(counters[f.key], f.unit));
       void via.publishChanged(`${topicBase}/energy/${f.wire}`, text);
     }
   };

@@ -8,7 +8,7 @@
  * battery, so no other bridge's battery is read.
  */
 import type { MqttPort } from "../../mqtt/port.js";
-import { ENERGY_FIELDS, type EnergyCounters } from "./energy.js";
+import { ENERGY_FIELDS, type EnergyCounters, shownValue } from "./energy.js";
 
 export class RetainedCounters {
   /** battery id → wire field (`charged_kwh`, …) → the retained value. */
@@ -51,7 +51,8 @@ export class RetainedCounters {
 /**
  * Counters that start from the larger of the saved and the retained value, field by field: each counter
  * is raised by what the retained value exceeds the saved one (`loaded`), so what was counted since the
- * start (a broker down at start: readings counted before it could be read) is kept on top.
+ * start (a broker down at start: readings counted before it could be read) is kept on top. A retained
+ * value is the saved one as its topic shows it after a clean stop (0.025 for 0.0249…): no raise then.
  */
 export function raiseToRetained(
   counters: EnergyCounters,
@@ -59,6 +60,9 @@ export function raiseToRetained(
   retained: ReadonlyMap<string, number>,
 ): EnergyCounters {
   const raised = { ...counters };
-  for (const f of ENERGY_FIELDS) raised[f.key] += Math.max(0, (retained.get(f.wire) ?? 0) - loaded[f.key]);
+  for (const f of ENERGY_FIELDS) {
+    const value = retained.get(f.wire) ?? 0;
+    if (value > shownValue(loaded[f.key], f.unit)) raised[f.key] += value - loaded[f.key];
+  }
   return raised;
 }

@@ -98,6 +98,11 @@ export function sumCounters(all: Iterable<EnergyCounters>): EnergyCounters {
   return total;
 }
 
+/** A counter as its topic shows it: kWh to 4 decimals, Ah to 3. */
+export function shownValue(value: number, unit: "kWh" | "Ah"): number {
+  return Number(value.toFixed(unit === "kWh" ? 4 : 3));
+}
+
 /** Wire names (topics `…/energy/<field>`, state-file keys) for each counter. */
 export const ENERGY_FIELDS: ReadonlyArray<{ key: keyof EnergyCounters; wire: string; unit: "kWh" | "Ah" }> = [
   { key: "chargedKwh", wire: "charged_kwh", unit: "kWh" },

@@ -4,7 +4,7 @@
  * of the two, field by field, and never publishes a step back (Home Assistant's `total_increasing` would
  * take it for a meter reset). It reads only its own batteries' counters. One in-memory broker.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -74,6 +74,28 @@ describe("energy counters after a crash", () => {
     expect(r.mqtt.subscriptions.filter((f) => f.includes("/energy/"))).toEqual([]);
     expect(broker.sentTo(r.mqtt).filter((t) => t.includes("b1"))).toEqual([]);
     await r.stop();
+  });
+
+  it("after a clean stop (the retained value is the saved one as shown) keeps the saved value and says nothing", async () => {
+    const exact = { chargedKwh: 0.00029881, dischargedKwh: 0, chargedAh: 0.0249022, dischargedAh: 0 };
+    await writeFile(
+      statePath,
+      serializeEnergyState(new Map([[ADDRESS, { batteryId: "a1", counters: exact }]]), 0),
+    );
+    const shown = { charged_kwh: "0.0003", discharged_kwh: "0", charged_ah: "0.025", discharged_ah: "0" };
+    for (const [field, value] of Object.entries(shown)) broker.retained.set(`${ENERGY}${field}`, value);
+    const r = siteRig({
+      bridgeId: "a",
+      batteryIds: ["a1"],
+      mqtt: broker.client(),
+      energyStatePath: statePath,
+    });
+    await r.start();
+    expect(published(r, "charged_ah")).toEqual(["0.025"]);
+    expect(r.logger.records.filter((l) => l.level === "warn")).toEqual([]);
+    await r.stop();
+    // nothing raised, so nothing to save: the file keeps the exact counters
+    expect(await readFile(statePath, "utf8")).toContain('"charged_ah": 0.0249022');
   });
 
   it("counts from the first reading while the broker is away, and adds the retained excess once it is read", async () => {
