@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { EnergyCounters } from "../../../../src/bridge/features/energy/energy.js";
 import { serializeEnergyState } from "../../../../src/bridge/features/energy/energy-store.js";
 import { sampleReading } from "../../../../src/testing/index.js";
 import { SharedBroker } from "../../site/shared-broker.js";
@@ -27,20 +28,28 @@ describe("energy counters after a crash", () => {
     dir = await mkdtemp(join(tmpdir(), "energy-restart-"));
     statePath = join(dir, "a.json");
     broker = new SharedBroker();
-    // the last save: a minute before the crash
-    const saved = { chargedKwh: 0.012, dischargedKwh: 0.006, chargedAh: 1, dischargedAh: 0.5 };
-    await writeFile(
-      statePath,
-      serializeEnergyState(new Map([[ADDRESS, { batteryId: "a1", counters: saved }]]), 0),
+    // the last save, a minute before the crash, and what the bridge published after it: charged more;
+    // discharged_ah lower (older), discharged_kwh absent
+    await given(
+      { chargedKwh: 0.012, dischargedKwh: 0.006, chargedAh: 1, dischargedAh: 0.5 },
+      { charged_kwh: "0.018", charged_ah: "1.5", discharged_ah: "0.4" },
     );
-    // what the bridge published after it: charged more; discharged_ah lower (older), discharged_kwh absent
-    const retained = { charged_kwh: "0.018", charged_ah: "1.5", discharged_ah: "0.4" };
-    for (const [field, value] of Object.entries(retained)) broker.retained.set(`${ENERGY}${field}`, value);
     broker.retained.set("accusolar/battery/b1/energy/charged_ah", "7"); // another bridge's battery
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
+
+  /** a1's counters in the state file, and its retained counters on the broker. */
+  async function given(saved: EnergyCounters, retained: Record<string, string>) {
+    const state = new Map([[ADDRESS, { batteryId: "a1", counters: saved }]]);
+    await writeFile(statePath, serializeEnergyState(state, 0));
+    for (const [field, value] of Object.entries(retained)) broker.retained.set(`${ENERGY}${field}`, value);
+  }
+
+  /** Bridge a, reading a1, on the broker (its client given, e.g. disconnected). */
+  const bridgeA = (mqtt = broker.client()) =>
+    siteRig({ bridgeId: "a", batteryIds: ["a1"], mqtt, energyStatePath: statePath });
 
   const published = (r: ReturnType<typeof siteRig>, field: string) =>
     r.mqtt.publishesTo(`${ENERGY}${field}`).map((p) => p.payload);
@@ -54,12 +63,7 @@ describe("energy counters after a crash", () => {
   }
 
   it("continues from the larger of the saved and the retained value, field by field", async () => {
-    const r = siteRig({
-      bridgeId: "a",
-      batteryIds: ["a1"],
-      mqtt: broker.client(),
-      energyStatePath: statePath,
-    });
+    const r = bridgeA();
     await r.start();
     expect(published(r, "charged_ah")).toEqual(["1.5"]); // never "1": no step back, not even for a moment
     expect(published(r, "charged_kwh")).toEqual(["0.018"]);
@@ -77,19 +81,11 @@ describe("energy counters after a crash", () => {
   });
 
   it("after a clean stop (the retained value is the saved one as shown) keeps the saved value and says nothing", async () => {
-    const exact = { chargedKwh: 0.00029881, dischargedKwh: 0, chargedAh: 0.0249022, dischargedAh: 0 };
-    await writeFile(
-      statePath,
-      serializeEnergyState(new Map([[ADDRESS, { batteryId: "a1", counters: exact }]]), 0),
+    await given(
+      { chargedKwh: 0.00029881, dischargedKwh: 0, chargedAh: 0.0249022, dischargedAh: 0 },
+      { charged_kwh: "0.0003", discharged_kwh: "0", charged_ah: "0.025", discharged_ah: "0" },
     );
-    const shown = { charged_kwh: "0.0003", discharged_kwh: "0", charged_ah: "0.025", discharged_ah: "0" };
-    for (const [field, value] of Object.entries(shown)) broker.retained.set(`${ENERGY}${field}`, value);
-    const r = siteRig({
-      bridgeId: "a",
-      batteryIds: ["a1"],
-      mqtt: broker.client(),
-      energyStatePath: statePath,
-    });
+    const r = bridgeA();
     await r.start();
     expect(published(r, "charged_ah")).toEqual(["0.025"]);
     expect(r.logger.records.filter((l) => l.level === "warn")).toEqual([]);
@@ -101,7 +97,7 @@ describe("energy counters after a crash", () => {
   it("counts from the first reading while the broker is away, and adds the retained excess once it is read", async () => {
     const mqtt = broker.client();
     mqtt.disconnect();
-    const r = siteRig({ bridgeId: "a", batteryIds: ["a1"], mqtt, energyStatePath: statePath });
+    const r = bridgeA(mqtt);
     await r.start();
     await chargeOneAh(r); // 1 + 1 Ah counted; nothing published before the broker was read
     expect(published(r, "charged_ah")).toEqual([]);
