@@ -132,6 +132,18 @@ describe("the bank tracker", () => {
     expect(updates.at(-1)?.bank).toMatchObject({ timeToFullH: null, timeToEmptyH: null });
   });
 
+  it("announces no bank while another bridge publishes it, not even when a battery goes offline", () => {
+    const { bus, state, bank, clock, read, counted } = rig(["a", "b"], 200);
+    // bridge "a" (bank mode auto) sorts before this one ("local"): it is elected
+    state.site.bridgeState("a", "online");
+    bank.attach();
+    read({ batteryId: "a" });
+    expect(bank.pending).toBe(false);
+    bus.emit("availability", { batteryId: "a", state: "offline", reason: "stale", time: 0 });
+    clock.tick(200);
+    expect(counted()).toEqual([]);
+  });
+
   it("says nothing after detach, and drops an open window", () => {
     const { bank, clock, read, counted } = rig(["a", "b"], 200);
     bank.attach();
