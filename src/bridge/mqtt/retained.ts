@@ -34,10 +34,6 @@ export class RetainedTopics {
     this.#retain = options.retain ?? true;
   }
 
-  get retains(): boolean {
-    return this.#retain;
-  }
-
   /**
    * Publishes `payload` on `topic`. With `valueTime` (when the value was read, ms) it expires
    * `messageExpiryS` after that time, so a value republished late does not outlive it.

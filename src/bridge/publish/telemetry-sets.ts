@@ -9,7 +9,10 @@ import type { TopicSet } from "./topic-sets.js";
 
 export class TelemetrySets {
   readonly #topics: RetainedTopics;
-  /** Topics currently holding a value, per key. */
+  /**
+   * Topics published with a value and not cleared since, per key. Without retain they hold nothing on the
+   * broker, and clearing them sends nothing (RetainedTopics.clear).
+   */
   readonly #retained = new Map<string, Set<string>>();
 
   constructor(topics: RetainedTopics) {
@@ -28,7 +31,7 @@ export class TelemetrySets {
           if (!retained.delete(topic)) return undefined;
           return this.#topics.clear(topic);
         }
-        if (this.#topics.retains) retained.add(topic);
+        retained.add(topic);
         return this.#topics.publish(topic, payload, time);
       }),
     );

@@ -52,7 +52,7 @@ export function batteryTelemetryTopics(prefix: string, batteryId: string): strin
 /** What the plain `<prefix>/battery/*` topics carry: the only configured battery, or the bank. */
 export type PlainSource =
   | { kind: "single"; reading: BatteryReading; values: BatteryValues; formatted: FormattedValues }
-  | { kind: "bank"; bank: Bank; formatted: FormattedValues; seq: number; bridgeId?: string };
+  | { kind: "bank"; bank: Bank; formatted: FormattedValues; seq: number; bridgeId: string | undefined };
 
 export function plainSet(prefix: string, source: PlainSource): TopicSet {
   const status =

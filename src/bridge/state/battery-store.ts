@@ -69,12 +69,13 @@ export class BatteryStore {
     return [...this.#batteries.values()];
   }
 
-  /** The online batteries with values, keyed by id in battery order: the bank's input. */
-  onlineMembers(accept: (state: BatteryState) => boolean = () => true): Map<string, BankMember> {
+  /** The online batteries with values (those `accept` admits), keyed by id in battery order: the bank's input. */
+  onlineMembers(accept: (member: BankMember) => boolean = () => true): Map<string, BankMember> {
     const members = new Map<string, BankMember>();
     for (const state of this.#batteries.values()) {
-      if (state.availability !== "online" || !state.reading || !state.values || !accept(state)) continue;
-      members.set(state.batteryId, { time: state.reading.time, values: state.values });
+      if (state.availability !== "online" || !state.reading || !state.values) continue;
+      const member = { time: state.reading.time, values: state.values };
+      if (accept(member)) members.set(state.batteryId, member);
     }
     return members;
   }

@@ -267,4 +267,15 @@ describe("AccuSolarPublisher on a site", () => {
     await publisher.whenIdle();
     expect(mqtt.retainedPayload("accusolar/battery/voltage")).toBe("13.45");
   });
+
+  it("leaves the plain topics as they are when another bridge's battery goes offline", async () => {
+    const { bus, mqtt, publisher, start } = setup({}, false, ["1"]);
+    await start();
+    bus.emit("reading", sampleReading());
+    await publisher.whenIdle();
+    mqtt.reset();
+    bus.emit("site", { kind: "offline", batteryId: "r" });
+    await publisher.whenIdle();
+    expect(mqtt.publishes).toEqual([]);
+  });
 });
