@@ -18,6 +18,7 @@ export interface ReadingSpec {
   socPct?: number;
   remainingAh?: number;
   nominalAh?: number;
+  cycles?: number;
   /** Adds the DP04S extension (docs/protocol.md §3.2) with this full-charge capacity. */
   fullChargeAh?: number;
   cellsMv?: number[];
@@ -31,6 +32,7 @@ export function makeReading(spec: ReadingSpec): BatteryReading {
     socPct: spec.socPct ?? 50,
     remainingAh,
     nominalAh: spec.nominalAh ?? 280,
+    ...(spec.cycles !== undefined && { cycles: spec.cycles }),
   };
   if (spec.fullChargeAh !== undefined) {
     basic.extension = {

@@ -87,9 +87,9 @@ export function validateBatteryId(batteryId: string): void {
   }
 }
 
-/** Rejects a prefix with wildcards, empty levels or a leading/trailing slash. */
+/** Rejects a prefix with wildcards, empty levels or a leading/trailing slash (an empty prefix is one empty level). */
 export function validateTopicPrefix(prefix: string): void {
-  if (prefix === "" || /[+#]/.test(prefix) || prefix.split("/").some((level) => level === "")) {
+  if (/[+#]/.test(prefix) || prefix.split("/").some((level) => level === "")) {
     throw new BmsError(
       "CONFIG_INVALID",
       `MQTT topic prefix "${prefix}" is invalid: no "+", "#", empty levels or leading/trailing "/"`,

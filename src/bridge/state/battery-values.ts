@@ -35,8 +35,8 @@ export interface BatteryValues {
 }
 
 export function fullChargeCapacityAh(reading: BatteryReading): number {
-  const full = reading.basic.extension?.fullChargeAh;
-  return full !== undefined && full > 0 ? full : reading.basic.nominalAh;
+  const full = reading.basic.extension?.fullChargeAh ?? 0;
+  return full > 0 ? full : reading.basic.nominalAh;
 }
 
 export function cellFacts(cellsMv: readonly number[]): Pick<BatteryValues, "cellStats" | "health"> {

@@ -41,6 +41,10 @@ describe("topicMatches", () => {
     ["a/+/#", "a", false],
     ["a/+/#", "a/b", true],
     ["b/#", "a/b", false],
+    // only a whole level is a wildcard: a longer one is compared as written
+    ["a/#b", "a/x", false],
+    ["a/+b", "a/x", false],
+    ["a/+b", "a/+b", true],
   ])("%s against %s: %s", (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
   });

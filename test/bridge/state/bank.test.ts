@@ -37,7 +37,11 @@ describe("the bank of batteries in parallel", () => {
 
   it("averages the voltage and takes the most-cycled battery's cycles", () => {
     expect(bank?.values.voltageV).toBeCloseTo(39.76 / 3, 9);
-    expect(bank?.values.cycles).toBe(27);
+    const cycles = computeBank(
+      members({ batteryId: "1", time: T, cycles: 27 }, { batteryId: "2", time: T, cycles: 140 }),
+      { configured: 2 },
+    );
+    expect(cycles?.values.cycles).toBe(140);
   });
 
   it("lists every cell in battery order and finds the extremes by battery and cell number", () => {
