@@ -265,8 +265,15 @@ export function createSiteFeature(ctx: SiteFeatureContext, options: SiteFeatureO
         await remoteWork;
         publisher = view.publishingBank;
       }
-      unsubscribers.push(ctx.mqtt.onConnect(() => void onConnect()));
-      if (ctx.mqtt.connected) void onConnect();
+      // not awaited by anyone: a failure (a broker refusing a subscription) is a line, never an unhandled
+      // rejection, which would end the process (test/bridge/mqtt/subscribe-cut.test.ts)
+      const connected = (): void => {
+        onConnect().catch((error: unknown) =>
+          log.warn(`reading the site after connecting: ${String(error)}`),
+        );
+      };
+      unsubscribers.push(ctx.mqtt.onConnect(connected));
+      if (ctx.mqtt.connected) connected();
       const everyMs = Math.max(1000, (options.offlineBoundS * 1000) / 3);
       const tick = () => {
         if (ctx.mqtt.connected && ctx.mqtt.supportsMessageExpiry) sayOnline();

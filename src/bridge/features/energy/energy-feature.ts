@@ -225,7 +225,11 @@ export function createEnergyFeature(ctx: EnergyFeatureContext, options: EnergyFe
           publishBank();
         }),
         ctx.mqtt.onConnect(() => {
-          if (!brokerRead) return void readBroker();
+          // not awaited: a failure is a line, never an unhandled rejection (which would end the process)
+          if (!brokerRead)
+            return void readBroker().catch((error: unknown) =>
+              log.warn(`reading the retained counters: ${String(error)}`),
+            );
           topics.forget();
           bankTopics.forget();
           publishAll();
