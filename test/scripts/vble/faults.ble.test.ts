@@ -67,7 +67,11 @@ describe.skipIf(labMissing())("the virtual BLE lab's field faults", () => {
       expect(lab().state(0).plugged).toBe(false);
       // bounded below the test's own timeout, so a failure names the condition that did not hold
       await until("the peripheral to see the link drop", () => disconnects.length === 1, 15_000);
-      await until("noble to notice", () => states.includes("poweredOff"), 15_000);
+      // Like a hung-up tty, the vanished pty reads as end-of-file, which serialport reads again and again
+      // without closing: an idle binding notices only at its next write (why src/transport/hci-port-watch.ts
+      // exists). So noble is given something to write; the write fails and its port closes.
+      noble.startScanningAsync([], false).catch(() => undefined);
+      await until("noble to notice at its next write", () => states.includes("poweredOff"), 15_000);
 
       await lab().replug(0);
       expect(existsSync(centralPty)).toBe(true);
