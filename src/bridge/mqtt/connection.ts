@@ -9,11 +9,12 @@
  * - protocol "auto": MQTT 5 first (message expiry), 3.1.1 from then on if the broker refuses 5 (aedes does).
  */
 import { hostname } from "node:os";
-import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
+import type { IClientPublishOptions, MqttClient } from "mqtt";
 import { defaultClientId } from "../../config/defaults.js";
 import { BmsError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { type Clock, settleWithin } from "../../util/clock.js";
+import { createMqttClient } from "./client.js";
 import { ConnectionProblems } from "./connection-problems.js";
 import { OfflineQueue, type QueuedPublish, remainingExpiry } from "./offline-queue.js";
 import {
@@ -192,7 +193,7 @@ export class MqttConnection implements MqttPort {
 
   #createClient(): void {
     const opts = clientOptions(this.#options, this.#clientId, this.#trying, this.#ca, this.#stateTopic);
-    const client = mqtt.connect(this.#options.url, opts);
+    const client = createMqttClient(new URL(this.#options.url), opts);
     this.#client = client;
     client.on("connect", (packet) => this.#onConnect(client, packet.returnCode ?? packet.reasonCode ?? 0));
     client.on("error", (error) => this.#onError(client, error));
