@@ -1,7 +1,6 @@
 /** Options shared by the BLE sub-commands: `--hci` (default env BMS_HCI, else native) and `--timeout`. */
 import { Option } from "commander";
-import { type BleAdapter, openBleAdapter } from "../../transport/ble/adapter.js";
-import { parseHci } from "../../transport/hci.js";
+import type { BleAdapter } from "../../transport/ble/adapter.js";
 import { usageError } from "../run-cli.js";
 
 export const HCI_HELP = "Bluetooth controller: native (hci0), native:N, or uart:/dev/ttyX (env BMS_HCI)";
@@ -20,7 +19,9 @@ export function parseSeconds(text: string, what: string): number {
 
 /** Opens the adapter or fails with one clear line (ADAPTER_UNAVAILABLE, exit 1) within a few seconds. */
 export async function openCliAdapter(hciText: string): Promise<BleAdapter> {
+  const { parseHci } = await import("../../transport/hci.js");
   const parsed = parseHci(hciText);
   if (!parsed.ok) throw usageError(`--hci: ${parsed.problem}`);
+  const { openBleAdapter } = await import("../../transport/ble/adapter.js");
   return openBleAdapter({ hci: parsed.hci, powerOnTimeoutMs: 4000 });
 }

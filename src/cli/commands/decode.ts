@@ -1,6 +1,5 @@
 /** `bms-bridge decode [--json] [HEX…]`: decode pasted captures (hex on stdin when no arguments). */
 import type { Command } from "commander";
-import { decodeHexText, formatJsonLines, formatTable } from "../decode-format.js";
 import { usageError } from "../run-cli.js";
 
 async function readStdin(): Promise<string> {
@@ -25,6 +24,7 @@ export function registerDecode(program: Command): void {
         throw usageError("decode: no input; pass hex as arguments or pipe it on stdin");
       }
       const text = hex.length > 0 ? hex.join(" ") : await readStdin();
+      const { decodeHexText, formatJsonLines, formatTable } = await import("../decode-format.js");
       const items = decodeHexText(text);
       process.stdout.write(options.json ? formatJsonLines(items) : formatTable(items));
     });

@@ -4,7 +4,6 @@
  */
 import type { Command } from "commander";
 import type { BridgeConfig } from "../../config/config.js";
-import { parseHostPort, randomMacBase } from "../../emulator/cli-options.js";
 import { DEFAULT_CONSOLE } from "../../emulator/console/defaults.js";
 import { isBmsError } from "../../errors.js";
 import { systemClock } from "../../util/clock.js";
@@ -57,6 +56,7 @@ export function registerDemo(program: Command): void {
       const brokerPort = wholeNumber("--port", flags.port, 0, 65_535);
       const wsPort = flags.ws ? wholeNumber("--ws-port", flags.wsPort, 0, 65_535) : null;
       const speed = flags.speed === undefined ? undefined : positive("--speed", flags.speed);
+      const { parseHostPort, randomMacBase } = await import("../../emulator/cli-options.js");
       const consoleAt = flags.console === false ? undefined : parseHostPort(flags.console, "--console");
       const names = Array.from({ length: count }, (_, i) => `emu${i + 1}`); // memory:emuN, see below
       // the demo's batteries and broker are its own: the user's BMS_ADDRESS / MQTT_* do not apply here

@@ -1,8 +1,5 @@
 /** `bms-bridge discover <address>`: dump every GATT service and characteristic (like discover_uuids.py of the original Python bridge). */
 import type { Command } from "commander";
-import { normalizeMac } from "../../transport/address.js";
-import { discoverBle } from "../../transport/ble/discover.js";
-import { discoveryJson, formatDiscovery } from "../ble-format.js";
 import { usageError } from "../run-cli.js";
 import { hciOption, openCliAdapter, parseSeconds } from "./ble-options.js";
 
@@ -23,9 +20,12 @@ export function registerDiscover(program: Command): void {
     .option("--json", "print the result as JSON")
     .addOption(hciOption())
     .action(async (address: string, flags: DiscoverFlags) => {
+      const { normalizeMac } = await import("../../transport/address.js");
       const mac = normalizeMac(address);
       if (!mac) throw usageError(`discover: "${address}" is not a BLE MAC address (AA:BB:CC:DD:EE:FF)`);
       const seconds = parseSeconds(flags.timeout, "--timeout");
+      const { discoverBle } = await import("../../transport/ble/discover.js");
+      const { discoveryJson, formatDiscovery } = await import("../ble-format.js");
       const adapter = await openCliAdapter(flags.hci);
       try {
         const services = await discoverBle(adapter, mac, { timeoutMs: seconds * 1000 });

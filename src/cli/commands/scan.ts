@@ -1,7 +1,5 @@
 /** `bms-bridge scan`: list advertising batteries, strongest first (the Accu-Solar BMS setup guide, "Scan for Your Batteries"). */
 import type { Command } from "commander";
-import { scanBle } from "../../transport/ble/scan.js";
-import { formatScanLines, scanJson, scanSummary } from "../ble-format.js";
 import { hciOption, openCliAdapter, parseSeconds } from "./ble-options.js";
 
 interface ScanFlags {
@@ -31,6 +29,8 @@ export function registerScan(program: Command): void {
     .action(async (flags: ScanFlags) => {
       const seconds = parseSeconds(flags.timeout, "--timeout");
       const all = flags.all === true;
+      const { scanBle } = await import("../../transport/ble/scan.js");
+      const { formatScanLines, scanJson, scanSummary } = await import("../ble-format.js");
       const adapter = await openCliAdapter(flags.hci);
       try {
         const onProgress = flags.json ? undefined : progressLine(seconds);
