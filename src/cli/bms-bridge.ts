@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1 --expose-gc
 // The node flags above are BRIDGE_NODE_FLAGS (src/service/node-flags.ts: why); a test keeps the two equal.
 import { Command } from "commander";
 import { BRIDGE_COMMANDS } from "./commands/bridge-commands.js";

@@ -50,7 +50,7 @@ describe("renderSystemdUnit", () => {
       expect(unit.split("\n")).toContain(line);
     }
     expect(unit).toContain(
-      "\nExecStart=/usr/bin/node --max-semi-space-size=1 --v8-pool-size=1 /usr/lib/node_modules/bms-bridge/dist/cli/bms-bridge.js run\n",
+      "\nExecStart=/usr/bin/node --max-semi-space-size=1 --v8-pool-size=1 --expose-gc /usr/lib/node_modules/bms-bridge/dist/cli/bms-bridge.js run\n",
     );
     expect(unit).toContain("\nAmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN\n");
     expect(unit).toContain("\nEnvironmentFile=-/etc/bms-bridge.env\n");
@@ -94,7 +94,7 @@ describe("renderSystemdUnit", () => {
       runArgs: ["--config", "/etc/bms 100%.yaml"],
     });
     expect(unit).toContain(
-      'ExecStart=/usr/bin/node --max-semi-space-size=1 --v8-pool-size=1 "/opt/my bridge/bms-bridge.js" run --config "/etc/bms 100%%.yaml"',
+      'ExecStart=/usr/bin/node --max-semi-space-size=1 --v8-pool-size=1 --expose-gc "/opt/my bridge/bms-bridge.js" run --config "/etc/bms 100%%.yaml"',
     );
   });
 
@@ -120,7 +120,7 @@ describe("renderWindowsTask", () => {
     );
     expect(text).toContain("-Execute 'C:\\Program Files\\nodejs\\node.exe'");
     expect(text).toContain(
-      "-Argument '--max-semi-space-size=1 --v8-pool-size=1 /usr/lib/node_modules/bms-bridge/dist/cli/bms-bridge.js run'",
+      "-Argument '--max-semi-space-size=1 --v8-pool-size=1 --expose-gc /usr/lib/node_modules/bms-bridge/dist/cli/bms-bridge.js run'",
     );
     expect(text).toContain("New-ScheduledTaskTrigger -AtLogon");
     expect(text).toContain("-RestartCount 10");

@@ -7,6 +7,7 @@
  */
 import type { Command } from "commander";
 import { printableConfig } from "../../config/config.js";
+import { oldGenerationBytes, startGcPacer } from "../../service/gc-pacer.js";
 import { systemClock } from "../../util/clock.js";
 import { addConfigOptions, configFromCommand, processLogger } from "../config-options.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -38,7 +39,11 @@ export function registerRun(program: Command): void {
         return { rssBytes: rss, heapUsedBytes: heapUsed };
       },
     });
+    // V8's gc() is there when node runs with the bridge's own flags (src/service/node-flags.ts)
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const pacer = gc && startGcPacer({ clock: systemClock, oldGenerationBytes, collect: gc });
     const ended = await Promise.race([stopped, bridge.fatal]);
+    pacer?.stop();
     if (typeof ended !== "string") {
       await bridge.stop();
       throw ended; // one line on stderr and exit code 1 (run-cli.ts)

@@ -1,0 +1,91 @@
+/**
+ * The old-generation pacer (src/service/gc-pacer.ts) on a manual clock and a heap that grows as told: it
+ * collects once the heap grew by a quarter of what was live (at least 2 MB), takes V8's own collections as
+ * the new baseline, and stops.
+ */
+import { describe, expect, it } from "vitest";
+import { oldGenerationBytes, startGcPacer } from "../../src/service/gc-pacer.js";
+import { ManualClock } from "../../src/testing/manual-clock.js";
+
+const MIB = 1024 * 1024;
+
+/** A heap whose garbage goes when collected; `live` stays. */
+function fakeHeap(liveMib: number) {
+  const heap = { live: liveMib * MIB, garbage: 0, collections: 0 };
+  return {
+    heap,
+    oldGenerationBytes: () => heap.live + heap.garbage,
+    collect: () => {
+      heap.garbage = 0;
+      heap.collections++;
+    },
+  };
+}
+
+describe("startGcPacer", () => {
+  it("collects once the heap grew by 2 MB when a quarter of what is live is less", () => {
+    const clock = new ManualClock();
+    const { heap, ...fake } = fakeHeap(4);
+    const pacer = startGcPacer({ clock, ...fake });
+    heap.garbage = 1.9 * MIB;
+    clock.tick(1000);
+    expect(heap.collections).toBe(0);
+    heap.garbage = 2 * MIB;
+    clock.tick(1000);
+    expect(heap.collections).toBe(1);
+    expect(pacer.collections).toBe(1);
+    heap.garbage = 1 * MIB;
+    clock.tick(1000);
+    expect(heap.collections).toBe(1); // measured from what the collection left, not from before it
+    pacer.stop();
+  });
+
+  it("waits for a quarter of what is live when that is more than 2 MB", () => {
+    const clock = new ManualClock();
+    const { heap, ...fake } = fakeHeap(40);
+    const pacer = startGcPacer({ clock, ...fake });
+    heap.garbage = 9.9 * MIB;
+    clock.tick(1000);
+    expect(heap.collections).toBe(0);
+    heap.garbage = 10 * MIB;
+    clock.tick(1000);
+    expect(heap.collections).toBe(1);
+    pacer.stop();
+  });
+
+  it("takes what V8 left after a collection of its own as the new baseline", () => {
+    const clock = new ManualClock();
+    const { heap, ...fake } = fakeHeap(10);
+    const pacer = startGcPacer({ clock, ...fake });
+    heap.live = 8 * MIB; // V8 collected: less is in use than the pacer last saw
+    clock.tick(1000);
+    heap.garbage = 2.1 * MIB; // 10.1 MB: below 10 + 2.5, but 2.1 above the new baseline of 8
+    clock.tick(1000);
+    expect(heap.collections).toBe(1);
+    pacer.stop();
+  });
+
+  it("looks once a second and not after stop()", () => {
+    const clock = new ManualClock();
+    const { heap, ...fake } = fakeHeap(4);
+    const pacer = startGcPacer({ clock, ...fake });
+    heap.garbage = 3 * MIB;
+    clock.tick(999);
+    expect(heap.collections).toBe(0);
+    clock.tick(1);
+    expect(heap.collections).toBe(1);
+    pacer.stop();
+    heap.garbage = 3 * MIB;
+    clock.tick(5000);
+    expect(heap.collections).toBe(1);
+  });
+
+  it("reads this process's old generation: more than nothing, and more once objects outlive a scavenge", () => {
+    const before = oldGenerationBytes();
+    expect(before).toBeGreaterThan(0);
+    // 16 MB of arrays kept alive: too large for a 1–16 MB young generation, they land in the old one
+    const kept = Array.from({ length: 16 }, () => new Array(128 * 1024).fill(1.5));
+    expect(oldGenerationBytes()).toBeGreaterThan(before + 8 * MIB);
+    expect(kept.length).toBe(16);
+  });
+});
