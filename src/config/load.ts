@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import { extname } from "node:path";
-import type { z } from "zod";
+import type * as z from "zod";
 import { BmsError } from "../errors.js";
 import { type BridgeConfig, resolveConfig } from "./config.js";
 import { defaultClientId } from "./defaults.js";

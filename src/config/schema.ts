@@ -4,7 +4,8 @@
  * Keys are snake_case as written in files; `parseConfig` (load.ts) turns the result into camelCase
  * `BridgeConfig`. Unknown keys are errors so a typo never silently falls back to a default.
  */
-import { z } from "zod";
+// a namespace import, so that the bundled configuration worker keeps only the parts used (load-isolated.ts)
+import * as z from "zod";
 import { parseAddress } from "../transport/address.js";
 import { describeHci, parseHci } from "../transport/hci.js";
 import { batteryIdFor } from "./battery-id.js";

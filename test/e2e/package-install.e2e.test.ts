@@ -149,6 +149,19 @@ describe("the installed commands", () => {
     expect(await demo.stop("SIGINT")).toBe(0);
   });
 
+  it("check the configuration with the worker the build bundles: every problem listed, exit 2", async () => {
+    // dist/config/load-worker.js is an esbuild bundle (package.json "build"), not tsc's output
+    const { code, stdout, stderr } = await runInstalled("bms-bridge", ["run"], {
+      BMS_ADDRESS: "A5:C2:37:3C:76:D2",
+      MQTT_PORT: "70000",
+      POLL_INTERVAL: "abc",
+    });
+    expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+    expect(stderr).toMatch(/MQTT_PORT/);
+    expect(stderr).toMatch(/POLL_INTERVAL/);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
   it("bms-emu lists the bundled scenarios and answers a read request over TCP", async () => {
     const list = await runInstalled("bms-emu", ["--list-scenarios"]);
     const bundled = readdirSync(join(REPO_ROOT, "fixtures/scenarios"))
