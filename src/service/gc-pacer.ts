@@ -6,16 +6,19 @@
  * acknowledgement) and are garbage soon after, so its resident memory is a saw tooth whose teeth are those
  * 8 MB: 64–72 MB at 8 batteries (docs/performance.md, "Memory"). The pacer looks once a second and asks
  * for a full collection once the old generation has grown by a quarter of what was live after the last
- * one, and at least 2 MB: teeth of 2–3 MB at 8 batteries, and, since the step grows with what is live,
- * not a collection per second at 256. It needs V8's `gc()` (node `--expose-gc`, among the flags the
- * bridge runs with: src/service/node-flags.ts); without it nothing changes.
+ * collection, and at least 2 MB: teeth of 2–3 MB at 8 batteries, where that takes several seconds.
+ * It never collects within 10 s of the last collection, its own or V8's: a busy heap (hundreds of
+ * batteries) grows that much in well under a second and V8 collects it every few seconds anyway, and
+ * collecting it more often cost a quarter more CPU there (docs/performance.md), far more than the pauses.
+ * It needs V8's `gc()` (node `--expose-gc`, among the flags the bridge runs with:
+ * src/service/node-flags.ts); without it nothing changes.
  */
 import { getHeapSpaceStatistics } from "node:v8";
 import type { Clock, TimerHandle } from "../util/clock.js";
 
 export interface GcPacerOptions {
   clock: Clock;
-  /** Bytes in use outside the young generation (src/service/gc-pacer.ts oldGenerationBytes). */
+  /** Bytes in use outside the young generation (oldGenerationBytes below). */
   oldGenerationBytes(): number;
   /** One full collection (V8's `gc()`). */
   collect(): void;
@@ -23,6 +26,8 @@ export interface GcPacerOptions {
   minStepBytes?: number;
   /** The step as a share of what was live after the last collection. */
   stepShare?: number;
+  /** No collection sooner than this after the last one, the pacer's or V8's. */
+  minIntervalMs?: number;
 }
 
 export interface GcPacer {
@@ -38,19 +43,24 @@ export function startGcPacer(options: GcPacerOptions): GcPacer {
   const everyMs = options.checkEveryMs ?? 1000;
   const minStep = options.minStepBytes ?? 2 * MIB;
   const share = options.stepShare ?? 0.25;
+  const minIntervalMs = options.minIntervalMs ?? 10_000;
   let live = oldGenerationBytes();
+  let collectedAt = clock.now();
   let collections = 0;
   let timer: TimerHandle | undefined;
   let stopped = false;
 
   const check = () => {
     const used = oldGenerationBytes();
-    // V8 collected by itself since: what it left is the new baseline
-    if (used < live) live = used;
-    else if (used - live >= Math.max(minStep, live * share)) {
+    if (used < live) {
+      // V8 collected by itself since: what it left is the new baseline
+      live = used;
+      collectedAt = clock.now();
+    } else if (used - live >= Math.max(minStep, live * share) && clock.now() - collectedAt >= minIntervalMs) {
       collect();
       collections++;
       live = oldGenerationBytes();
+      collectedAt = clock.now();
     }
     if (stopped) return;
     timer = clock.setTimeout(check, everyMs);

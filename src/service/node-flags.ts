@@ -9,11 +9,11 @@
  * scavenges and saves 15–25 MB of resident memory on a Pi Zero 2W (docs/performance.md, "Memory").
  * `--v8-pool-size=1`: one V8 background thread (Node's default is 4) for concurrent garbage collection and
  * compilation; each thread keeps its own stack and allocator arena resident: 2–5 MB less at 8 batteries.
- * `--optimize-for-size` is deliberately NOT set any more: it kept 8 batteries 1–2 MB lower but doubled
- * the CPU at 256 batteries (64–67 % of a core against 23–32 %); since the bridge no longer loads zod
- * (src/config/load-isolated.ts), 8 batteries peak at about 70 MB without it (68.9 and 70.6 MB in one bench run).
+ * `--optimize-for-size` is deliberately NOT set: it kept 8 batteries 1–2 MB lower but doubled the CPU at
+ * 256 batteries (64–67 % of a core against 23–32 %), since it also trades compiled-code speed for size.
  * `--expose-gc`: gives `bms-bridge run` V8's `gc()`, with which src/service/gc-pacer.ts collects the old
- * generation in steps of 2–3 MB instead of V8's 8 MB at 8 batteries, without `--optimize-for-size`'s cost.
+ * generation in steps of 2–3 MB instead of V8's 8 MB at 8 batteries — the part of `--optimize-for-size`
+ * the bridge wants, without its cost.
  * A cap on the old generation is deliberately NOT set: it would turn a slow leak into a crash.
  */
 export const BRIDGE_NODE_FLAGS: readonly string[] = [

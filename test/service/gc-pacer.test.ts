@@ -1,7 +1,7 @@
 /**
  * The old-generation pacer (src/service/gc-pacer.ts) on a manual clock and a heap that grows as told: it
- * collects once the heap grew by a quarter of what was live (at least 2 MB), takes V8's own collections as
- * the new baseline, and stops.
+ * collects once the heap grew by a quarter of what was live (at least 2 MB), never within 10 s of the last
+ * collection (its own or V8's), takes V8's own collections as the new baseline, and stops.
  */
 import { describe, expect, it } from "vitest";
 import { oldGenerationBytes, startGcPacer } from "../../src/service/gc-pacer.js";
@@ -26,7 +26,7 @@ describe("startGcPacer", () => {
   it("collects once the heap grew by 2 MB when a quarter of what is live is less", () => {
     const clock = new ManualClock();
     const { heap, ...fake } = fakeHeap(4);
-    const pacer = startGcPacer({ clock, ...fake });
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
     heap.garbage = 1.9 * MIB;
     clock.tick(1000);
     expect(heap.collections).toBe(0);
@@ -42,12 +42,12 @@ describe("startGcPacer", () => {
 
   it("waits for a quarter of what is live when that is more than 2 MB", () => {
     const clock = new ManualClock();
-    const { heap, ...fake } = fakeHeap(40);
-    const pacer = startGcPacer({ clock, ...fake });
-    heap.garbage = 9.9 * MIB;
+    const { heap, ...fake } = fakeHeap(20);
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
+    heap.garbage = 4.9 * MIB;
     clock.tick(1000);
     expect(heap.collections).toBe(0);
-    heap.garbage = 10 * MIB;
+    heap.garbage = 5 * MIB;
     clock.tick(1000);
     expect(heap.collections).toBe(1);
     pacer.stop();
@@ -56,7 +56,7 @@ describe("startGcPacer", () => {
   it("takes what V8 left after a collection of its own as the new baseline", () => {
     const clock = new ManualClock();
     const { heap, ...fake } = fakeHeap(10);
-    const pacer = startGcPacer({ clock, ...fake });
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
     heap.live = 8 * MIB; // V8 collected: less is in use than the pacer last saw
     clock.tick(1000);
     heap.garbage = 2.1 * MIB; // 10.1 MB: below 10 + 2.5, but 2.1 above the new baseline of 8
@@ -65,10 +65,39 @@ describe("startGcPacer", () => {
     pacer.stop();
   });
 
+  it("never collects within 10 s of the last collection, the pacer's own or V8's", () => {
+    const clock = new ManualClock();
+    const { heap, ...fake } = fakeHeap(4);
+    const at: number[] = [];
+    const start = clock.now();
+    const pacer = startGcPacer({
+      clock,
+      ...fake,
+      collect: () => {
+        at.push(clock.now() - start);
+        fake.collect();
+      },
+    });
+    for (let second = 1; second <= 22; second++) {
+      heap.garbage += 3 * MIB; // a busy heap: a step's growth every second
+      clock.tick(1000);
+    }
+    expect(at).toEqual([10_000, 20_000]);
+    heap.live = 3 * MIB; // V8 collects by itself at 23 s
+    heap.garbage = 0;
+    clock.tick(1000);
+    for (let second = 24; second <= 40; second++) {
+      heap.garbage += 3 * MIB;
+      clock.tick(1000);
+    }
+    expect(at).toEqual([10_000, 20_000, 33_000]);
+    pacer.stop();
+  });
+
   it("looks once a second and not after stop()", () => {
     const clock = new ManualClock();
     const { heap, ...fake } = fakeHeap(4);
-    const pacer = startGcPacer({ clock, ...fake });
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
     heap.garbage = 3 * MIB;
     clock.tick(999);
     expect(heap.collections).toBe(0);
