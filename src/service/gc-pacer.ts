@@ -7,9 +7,10 @@
  * 8 MB: 64–72 MB at 8 batteries (docs/performance.md, "Memory"). The pacer looks once a second and asks
  * for a full collection once the old generation has grown by a quarter of what was live after the last
  * collection, and at least 2 MB: teeth of 2–3 MB at 8 batteries, where that takes several seconds.
- * It never collects within 10 s of the last collection, its own or V8's: a busy heap (hundreds of
- * batteries) grows that much in well under a second and V8 collects it every few seconds anyway, and
- * collecting it more often cost a quarter more CPU there (docs/performance.md), far more than the pauses.
+ * It leaves a busy heap to V8: never within 10 s of the last collection (its own or V8's), and not when
+ * the old generation grew faster than 1 MB a second since (8 batteries: about 0.3; 64: about 4; 256:
+ * about 15). V8 collects such a heap every few seconds anyway, and collecting it more often cost a
+ * quarter more CPU at 256 batteries (docs/performance.md), far more than the pauses themselves.
  * It needs V8's `gc()` (node `--expose-gc`, among the flags the bridge runs with:
  * src/service/node-flags.ts); without it nothing changes.
  */
@@ -28,6 +29,8 @@ export interface GcPacerOptions {
   stepShare?: number;
   /** No collection sooner than this after the last one, the pacer's or V8's. */
   minIntervalMs?: number;
+  /** A heap growing faster than this (bytes a second since the last collection) is left to V8. */
+  maxGrowthPerS?: number;
 }
 
 export interface GcPacer {
@@ -44,11 +47,17 @@ export function startGcPacer(options: GcPacerOptions): GcPacer {
   const minStep = options.minStepBytes ?? 2 * MIB;
   const share = options.stepShare ?? 0.25;
   const minIntervalMs = options.minIntervalMs ?? 10_000;
+  const maxGrowthPerS = options.maxGrowthPerS ?? 1 * MIB;
   let live = oldGenerationBytes();
   let collectedAt = clock.now();
   let collections = 0;
   let timer: TimerHandle | undefined;
   let stopped = false;
+
+  const due = (grown: number, sinceMs: number) =>
+    grown >= Math.max(minStep, live * share) &&
+    sinceMs >= minIntervalMs &&
+    grown / (sinceMs / 1000) <= maxGrowthPerS;
 
   const check = () => {
     const used = oldGenerationBytes();
@@ -56,7 +65,7 @@ export function startGcPacer(options: GcPacerOptions): GcPacer {
       // V8 collected by itself since: what it left is the new baseline
       live = used;
       collectedAt = clock.now();
-    } else if (used - live >= Math.max(minStep, live * share) && clock.now() - collectedAt >= minIntervalMs) {
+    } else if (due(used - live, clock.now() - collectedAt)) {
       collect();
       collections++;
       live = oldGenerationBytes();

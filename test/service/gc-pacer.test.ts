@@ -1,7 +1,8 @@
 /**
  * The old-generation pacer (src/service/gc-pacer.ts) on a manual clock and a heap that grows as told: it
  * collects once the heap grew by a quarter of what was live (at least 2 MB), never within 10 s of the last
- * collection (its own or V8's), takes V8's own collections as the new baseline, and stops.
+ * collection (its own or V8's) nor when the heap grows faster than 1 MB a second, takes V8's own
+ * collections as the new baseline, and stops.
  */
 import { describe, expect, it } from "vitest";
 import { oldGenerationBytes, startGcPacer } from "../../src/service/gc-pacer.js";
@@ -26,7 +27,7 @@ describe("startGcPacer", () => {
   it("collects once the heap grew by 2 MB when a quarter of what is live is less", () => {
     const clock = new ManualClock();
     const { heap, ...fake } = fakeHeap(4);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
     heap.garbage = 1.9 * MIB;
     clock.tick(1000);
     expect(heap.collections).toBe(0);
@@ -43,7 +44,7 @@ describe("startGcPacer", () => {
   it("waits for a quarter of what is live when that is more than 2 MB", () => {
     const clock = new ManualClock();
     const { heap, ...fake } = fakeHeap(20);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
     heap.garbage = 4.9 * MIB;
     clock.tick(1000);
     expect(heap.collections).toBe(0);
@@ -56,7 +57,7 @@ describe("startGcPacer", () => {
   it("takes what V8 left after a collection of its own as the new baseline", () => {
     const clock = new ManualClock();
     const { heap, ...fake } = fakeHeap(10);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
     heap.live = 8 * MIB; // V8 collected: less is in use than the pacer last saw
     clock.tick(1000);
     heap.garbage = 2.1 * MIB; // 10.1 MB: below 10 + 2.5, but 2.1 above the new baseline of 8
@@ -78,26 +79,46 @@ describe("startGcPacer", () => {
         fake.collect();
       },
     });
-    for (let second = 1; second <= 22; second++) {
-      heap.garbage += 3 * MIB; // a busy heap: a step's growth every second
-      clock.tick(1000);
-    }
+    const grow = (fromSecond: number, toSecond: number) => {
+      for (let second = fromSecond; second <= toSecond; second++) {
+        heap.garbage += 0.5 * MIB; // a quiet heap: the 2 MB step takes 4 s
+        clock.tick(1000);
+      }
+    };
+    grow(1, 22);
     expect(at).toEqual([10_000, 20_000]);
     heap.live = 3 * MIB; // V8 collects by itself at 23 s
     heap.garbage = 0;
     clock.tick(1000);
-    for (let second = 24; second <= 40; second++) {
-      heap.garbage += 3 * MIB;
+    grow(24, 40);
+    expect(at).toEqual([10_000, 20_000, 33_000]);
+    pacer.stop();
+  });
+
+  it("leaves a heap that grows faster than 1 MB a second to V8", () => {
+    const clock = new ManualClock();
+    const { heap, ...fake } = fakeHeap(12);
+    const pacer = startGcPacer({ clock, ...fake });
+    for (let second = 1; second <= 30; second++) {
+      heap.garbage += 1.5 * MIB; // hundreds of batteries
       clock.tick(1000);
     }
-    expect(at).toEqual([10_000, 20_000, 33_000]);
+    expect(heap.collections).toBe(0);
+    heap.live = 10 * MIB; // V8 collects it by itself; then it grows slowly
+    heap.garbage = 0;
+    clock.tick(1000);
+    for (let second = 1; second <= 10; second++) {
+      heap.garbage += 0.9 * MIB;
+      clock.tick(1000);
+    }
+    expect(heap.collections).toBe(1);
     pacer.stop();
   });
 
   it("looks once a second and not after stop()", () => {
     const clock = new ManualClock();
     const { heap, ...fake } = fakeHeap(4);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0 });
+    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
     heap.garbage = 3 * MIB;
     clock.tick(999);
     expect(heap.collections).toBe(0);
