@@ -8,9 +8,9 @@
  * for a full collection once the old generation has grown by a quarter of what was live after the last
  * collection, and at least 2 MB: teeth of 2–3 MB at 8 batteries, where that takes several seconds.
  * It leaves a busy heap to V8: never within 10 s of the last collection (its own or V8's), and not when
- * the old generation grew faster than 1 MB a second since (8 batteries: about 0.3; 64: about 4; 256:
- * about 15). V8 collects such a heap every few seconds anyway, and collecting it more often cost a
- * quarter more CPU at 256 batteries (docs/performance.md), far more than the pauses themselves.
+ * the old generation grew faster than 1 MB a second since (8 batteries: about 0.3; 256: about 15). V8
+ * collects such a heap every few seconds anyway, and collecting it more often cost a quarter more CPU at
+ * 256 batteries (docs/performance.md), far more than the pauses themselves.
  * It needs V8's `gc()` (node `--expose-gc`, among the flags the bridge runs with:
  * src/service/node-flags.ts); without it nothing changes.
  */
