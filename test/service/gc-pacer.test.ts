@@ -5,29 +5,38 @@
  * collections as the new baseline, and stops.
  */
 import { describe, expect, it } from "vitest";
-import { oldGenerationBytes, startGcPacer } from "../../src/service/gc-pacer.js";
+import { type GcPacerOptions, oldGenerationBytes, startGcPacer } from "../../src/service/gc-pacer.js";
 import { ManualClock } from "../../src/testing/manual-clock.js";
 
 const MIB = 1024 * 1024;
 
-/** A heap whose garbage goes when collected; `live` stays. */
-function fakeHeap(liveMib: number) {
-  const heap = { live: liveMib * MIB, garbage: 0, collections: 0 };
-  return {
-    heap,
+/**
+ * A pacer on a manual clock over a heap whose garbage goes when collected (`live` stays); `at` holds when
+ * each collection came, in ms since the start.
+ */
+function pacedHeap(liveMib: number, options: Partial<GcPacerOptions> = {}) {
+  const clock = new ManualClock();
+  const start = clock.now();
+  const heap = { live: liveMib * MIB, garbage: 0, collections: 0, at: [] as number[] };
+  const pacer = startGcPacer({
+    clock,
     oldGenerationBytes: () => heap.live + heap.garbage,
     collect: () => {
       heap.garbage = 0;
       heap.collections++;
+      heap.at.push(clock.now() - start);
     },
-  };
+    ...options,
+  });
+  return { clock, heap, pacer };
 }
+
+/** The step rule alone: no wait after a collection, no growth-rate rule. */
+const STEP_ONLY = { minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY };
 
 describe("startGcPacer", () => {
   it("collects once the heap grew by 2 MB when a quarter of what is live is less", () => {
-    const clock = new ManualClock();
-    const { heap, ...fake } = fakeHeap(4);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
+    const { clock, heap, pacer } = pacedHeap(4, STEP_ONLY);
     heap.garbage = 1.9 * MIB;
     clock.tick(1000);
     expect(heap.collections).toBe(0);
@@ -42,9 +51,7 @@ describe("startGcPacer", () => {
   });
 
   it("waits for a quarter of what is live when that is more than 2 MB", () => {
-    const clock = new ManualClock();
-    const { heap, ...fake } = fakeHeap(20);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
+    const { clock, heap, pacer } = pacedHeap(20, STEP_ONLY);
     heap.garbage = 4.9 * MIB;
     clock.tick(1000);
     expect(heap.collections).toBe(0);
@@ -55,9 +62,7 @@ describe("startGcPacer", () => {
   });
 
   it("takes what V8 left after a collection of its own as the new baseline", () => {
-    const clock = new ManualClock();
-    const { heap, ...fake } = fakeHeap(10);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
+    const { clock, heap, pacer } = pacedHeap(10, STEP_ONLY);
     heap.live = 8 * MIB; // V8 collected: less is in use than the pacer last saw
     clock.tick(1000);
     heap.garbage = 2.1 * MIB; // 10.1 MB: below 10 + 2.5, but 2.1 above the new baseline of 8
@@ -67,18 +72,7 @@ describe("startGcPacer", () => {
   });
 
   it("never collects within 10 s of the last collection, the pacer's own or V8's", () => {
-    const clock = new ManualClock();
-    const { heap, ...fake } = fakeHeap(4);
-    const at: number[] = [];
-    const start = clock.now();
-    const pacer = startGcPacer({
-      clock,
-      ...fake,
-      collect: () => {
-        at.push(clock.now() - start);
-        fake.collect();
-      },
-    });
+    const { clock, heap, pacer } = pacedHeap(4);
     const grow = (fromSecond: number, toSecond: number) => {
       for (let second = fromSecond; second <= toSecond; second++) {
         heap.garbage += 0.5 * MIB; // a quiet heap: the 2 MB step takes 4 s
@@ -86,19 +80,17 @@ describe("startGcPacer", () => {
       }
     };
     grow(1, 22);
-    expect(at).toEqual([10_000, 20_000]);
+    expect(heap.at).toEqual([10_000, 20_000]);
     heap.live = 3 * MIB; // V8 collects by itself at 23 s
     heap.garbage = 0;
     clock.tick(1000);
     grow(24, 40);
-    expect(at).toEqual([10_000, 20_000, 33_000]);
+    expect(heap.at).toEqual([10_000, 20_000, 33_000]);
     pacer.stop();
   });
 
   it("leaves a heap that grows faster than 1 MB a second to V8", () => {
-    const clock = new ManualClock();
-    const { heap, ...fake } = fakeHeap(12);
-    const pacer = startGcPacer({ clock, ...fake });
+    const { clock, heap, pacer } = pacedHeap(12);
     for (let second = 1; second <= 30; second++) {
       heap.garbage += 1.5 * MIB; // hundreds of batteries
       clock.tick(1000);
@@ -116,9 +108,7 @@ describe("startGcPacer", () => {
   });
 
   it("looks once a second and not after stop()", () => {
-    const clock = new ManualClock();
-    const { heap, ...fake } = fakeHeap(4);
-    const pacer = startGcPacer({ clock, ...fake, minIntervalMs: 0, maxGrowthPerS: Number.POSITIVE_INFINITY });
+    const { clock, heap, pacer } = pacedHeap(4, STEP_ONLY);
     heap.garbage = 3 * MIB;
     clock.tick(999);
     expect(heap.collections).toBe(0);
